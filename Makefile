@@ -1,0 +1,99 @@
+# drkit: build, install, check, demo, bench, fuzz.
+# Programs are cmd/*.c, the shared library is common/*.c, unit tests are
+# tests/unit/*.c and integration tests tests/t-*.sh: adding a file is enough.
+
+VERSION   = 0.1.0
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BINDIR    = $(PREFIX)/bin
+MANDIR    = $(PREFIX)/share/man
+BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  = $(PREFIX)/share/zsh/site-functions
+
+BUILD    ?= build
+CC       ?= cc
+OPT      ?= -O2
+SAN      ?=
+CFLAGS   ?=
+LDFLAGS  ?=
+
+DEPCFLAGS := $(shell pkg-config --cflags libpq libcurl 2>/dev/null || echo -I/usr/include/postgresql)
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wvla \
+             -Icommon $(DEPCFLAGS) -DDRKIT_VERSION='"$(VERSION)"' \
+             -g $(OPT) $(SAN) -MMD -MP $(CFLAGS)
+LIBS      = -lcurl -lssl -lcrypto -lz -lexpat -lpq -lpthread -lm
+
+PROGS      = $(patsubst cmd/%.c,%,$(wildcard cmd/*.c))
+COMMON_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard common/*.c))
+UNIT_BINS  = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c))
+BINS       = $(PROGS:%=$(BUILD)/bin/%)
+
+SANITIZE   = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+.PHONY: all deps check check-only asan unit demo bench fuzz install uninstall clean lint
+.DELETE_ON_ERROR:
+
+all: $(BINS) $(UNIT_BINS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/libdrkit.a: $(COMMON_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/bin/%: $(BUILD)/cmd/%.o $(BUILD)/libdrkit.a
+	@mkdir -p $(@D)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $< $(BUILD)/libdrkit.a $(LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libdrkit.a
+	@mkdir -p $(@D)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $< $(BUILD)/libdrkit.a $(LIBS)
+
+# Installs the build tools, libraries, PostgreSQL, mandoc and the pinned S3
+# test server, each only when missing.
+deps:
+	@sh tests/deps.sh
+
+# The sanitizer build: clang, so that every check also proves the code is
+# warning-free on a second compiler.
+asan:
+	$(MAKE) BUILD=build/asan CC=clang OPT=-O1 SAN="$(SANITIZE)" all
+
+check: deps
+	$(MAKE) all
+	$(MAKE) asan
+	$(MAKE) check-only
+
+# The tests alone, for a tree that is already built.
+check-only:
+	@tests/run
+
+demo: deps all
+	@tests/demo.sh
+
+bench: deps all
+	@tests/bench.sh
+
+fuzz:
+	@tests/fuzz.sh
+
+install: all
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 \
+	         $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	for p in $(PROGS); do install -m 755 $(BUILD)/bin/$$p $(DESTDIR)$(BINDIR)/$$p; done
+	for m in man/*.1; do install -m 644 $$m $(DESTDIR)$(MANDIR)/man1/; done
+	for m in man/*.7; do install -m 644 $$m $(DESTDIR)$(MANDIR)/man7/; done
+	for p in $(PROGS); do install -m 644 completions/bash/$$p $(DESTDIR)$(BASHCOMPDIR)/$$p; done
+	for p in $(PROGS); do install -m 644 completions/zsh/_$$p $(DESTDIR)$(ZSHCOMPDIR)/_$$p; done
+
+uninstall:
+	for p in $(PROGS); do rm -f $(DESTDIR)$(BINDIR)/$$p $(DESTDIR)$(MANDIR)/man1/$$p.1 \
+	    $(DESTDIR)$(BASHCOMPDIR)/$$p $(DESTDIR)$(ZSHCOMPDIR)/_$$p; done
+	for m in man/*.7; do rm -f $(DESTDIR)$(MANDIR)/man7/$${m#man/}; done
+
+clean:
+	rm -rf build
+
+-include $(COMMON_OBJ:.o=.d) $(BINS:$(BUILD)/bin/%=$(BUILD)/cmd/%.d) $(UNIT_BINS:$(BUILD)/tests/%=$(BUILD)/tests/unit/%.d)
