@@ -1,6 +1,7 @@
 # drkit: build, install, check, demo, bench, fuzz.
 # Programs are cmd/*.c, the shared library is common/*.c, unit tests are
-# tests/unit/*.c and integration tests tests/t-*.sh: adding a file is enough.
+# tests/unit/*.c, test drivers tests/tools/*.c and integration tests
+# tests/t-*.sh: adding a file is enough.
 
 VERSION   = 0.1.0
 PREFIX   ?= /usr/local
@@ -26,6 +27,7 @@ LIBS      = -lcurl -lssl -lcrypto -lz -lexpat -lpq -lpthread -lm
 PROGS      = $(patsubst cmd/%.c,%,$(wildcard cmd/*.c))
 COMMON_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard common/*.c))
 UNIT_BINS  = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c))
+TOOL_BINS  = $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(wildcard tests/tools/*.c))
 BINS       = $(PROGS:%=$(BUILD)/bin/%)
 
 SANITIZE   = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -33,7 +35,7 @@ SANITIZE   = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fr
 .PHONY: all deps check check-only asan unit demo bench fuzz install uninstall clean lint
 .DELETE_ON_ERROR:
 
-all: $(BINS) $(UNIT_BINS)
+all: $(BINS) $(UNIT_BINS) $(TOOL_BINS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
@@ -48,6 +50,11 @@ $(BUILD)/bin/%: $(BUILD)/cmd/%.o $(BUILD)/libdrkit.a
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $< $(BUILD)/libdrkit.a $(LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libdrkit.a
+	@mkdir -p $(@D)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $< $(BUILD)/libdrkit.a $(LIBS)
+
+# Test drivers: small programs that tests call to reach the library directly.
+$(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(BUILD)/libdrkit.a
 	@mkdir -p $(@D)
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $< $(BUILD)/libdrkit.a $(LIBS)
 
@@ -96,4 +103,5 @@ uninstall:
 clean:
 	rm -rf build
 
--include $(COMMON_OBJ:.o=.d) $(BINS:$(BUILD)/bin/%=$(BUILD)/cmd/%.d) $(UNIT_BINS:$(BUILD)/tests/%=$(BUILD)/tests/unit/%.d)
+-include $(COMMON_OBJ:.o=.d) $(BINS:$(BUILD)/bin/%=$(BUILD)/cmd/%.d) $(UNIT_BINS:$(BUILD)/tests/%=$(BUILD)/tests/unit/%.d) \
+           $(TOOL_BINS:$(BUILD)/tools/%=$(BUILD)/tests/tools/%.d)

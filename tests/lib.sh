@@ -9,11 +9,13 @@
 #   check_grep NAME REGEX FILE   FILE has a line matching REGEX (grep -E)
 #   need_s3, need_pg             a real server (shared when tests/run started one)
 #   new_bucket NAME              a fresh bucket, made with the aws CLI
+#   $TOOLS                       the test drivers built from tests/tools/*.c
 
 set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$TOP/tests/servers.sh"
 BIN=${DRKIT_BIN:-$TOP/build/bin}
+TOOLS=$(dirname "$BIN")/tools
 export PATH="$BIN:$PATH"
 T=$(mktemp -d "${TMPDIR:-/tmp}/drkit-test.XXXXXX")
 chmod 755 "$T"
