@@ -50,6 +50,12 @@ char *sigv4_canonical_query(const struct sigv4_param *params, size_t n);
 /* "20130524T000000Z" into out (at least 17 bytes). */
 void sigv4_amz_date(time_t when, char out[17]);
 
+/* The canonical request of req, malloc'ed, NULL on ENOMEM: what the
+ * signature covers, for tests and for explaining a SignatureDoesNotMatch.
+ * It holds the signed header values (a session token among them), so it
+ * is never traced as is. */
+char *sigv4_canonical_request(const struct sigv4_request *req);
+
 /* The value of the Authorization header for req, malloc'ed, NULL on ENOMEM.
  * The caller sends x-amz-date (sigv4_amz_date of req->when),
  * x-amz-content-sha256 and, with a session token, x-amz-security-token,
@@ -59,7 +65,8 @@ char *sigv4_authorization(const struct sigv4_key *key, const struct sigv4_reques
 /* A presigned URL "SCHEME://HOST/PATH?...&X-Amz-Signature=..." valid for
  * expires seconds; req->headers must hold host only (or more to sign),
  * req->payload_sha256 is ignored (presigned URLs are UNSIGNED-PAYLOAD).
- * Malloc'ed, NULL on ENOMEM. */
+ * The URL's host is the Host header's value. Malloc'ed, NULL on ENOMEM
+ * or when req has no Host header. */
 char *sigv4_presign(const struct sigv4_key *key, const struct sigv4_request *req,
     const char *scheme, long expires);
 
