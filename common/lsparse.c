@@ -1,0 +1,309 @@
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "lsparse.h"
+#include "timestamp.h"
+
+void
+lsparse_init(struct ls_list *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->total_objects = -1;
+}
+
+static void
+entry_free(struct ls_entry *en)
+{
+	free(en->key);
+	free(en->etag);
+	en->key = en->etag = NULL;
+}
+
+void
+lsparse_free(struct ls_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		entry_free(&l->v[i]);
+	free(l->v);
+	lsparse_init(l);
+}
+
+/* Takes ownership of en's strings. */
+static int
+list_push(struct ls_list *l, struct ls_entry *en, struct dk_err *e)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		struct ls_entry *v = realloc(l->v, cap * sizeof(*v));
+		if (v == NULL) {
+			entry_free(en);
+			return dk_fail(e, DK_EIO, "out of memory after %zu entries", l->n);
+		}
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = *en;
+	return DK_OK;
+}
+
+int
+lsparse_add(struct ls_list *l, const char *key, unsigned long long size, time_t mtime,
+    const char *etag, struct dk_err *e)
+{
+	struct ls_entry en = { strdup(key), size, mtime, etag ? strdup(etag) : NULL };
+
+	if (en.key == NULL || (etag != NULL && en.etag == NULL)) {
+		entry_free(&en);
+		return dk_fail(e, DK_EIO, "out of memory");
+	}
+	return list_push(l, &en, e);
+}
+
+static int
+hexval(int c)
+{
+	if (isdigit(c))
+		return c - '0';
+	c = tolower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* The key as r2ls escaped it, decoded. A backslash before anything else
+ * is kept as it is: plain `aws s3 ls` output does not escape. */
+static char *
+unescape_key(const char *s, size_t len)
+{
+	char *out = malloc(len + 1), *o = out;
+
+	if (out == NULL)
+		return NULL;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] != '\\' || i + 1 == len) {
+			*o++ = s[i];
+			continue;
+		}
+		char c = s[i + 1];
+		if (c == 'n' || c == 't' || c == 'r' || c == '\\') {
+			*o++ = c == 'n' ? '\n' : c == 't' ? '\t' : c == 'r' ? '\r' : '\\';
+			i++;
+		} else if (c == 'x' && i + 3 < len && hexval((unsigned char)s[i + 2]) >= 0 &&
+		    hexval((unsigned char)s[i + 3]) >= 0 && !(s[i + 2] == '0' && s[i + 3] == '0')) {
+			*o++ = (char)(hexval((unsigned char)s[i + 2]) * 16 + hexval((unsigned char)s[i + 3]));
+			i += 3;
+		} else {
+			*o++ = '\\';
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+/* The decimal that is all of s[0..len). */
+static int
+parse_uint(const char *s, size_t len, unsigned long long *v)
+{
+	char num[24];
+
+	if (len == 0 || len >= sizeof(num))
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return 0;
+	memcpy(num, s, len);
+	num[len] = '\0';
+	errno = 0;
+	*v = strtoull(num, NULL, 10);
+	return errno != ERANGE;
+}
+
+/* "   SIZE KEY" after the time column: the size right-aligned, one space,
+ * then the key to the end of the line (leading spaces are the key's). */
+static int
+parse_size_key(const char *s, size_t len, struct ls_entry *en)
+{
+	size_t i = 0, start;
+
+	while (i < len && s[i] == ' ')
+		i++;
+	start = i;
+	while (i < len && isdigit((unsigned char)s[i]))
+		i++;
+	if (i + 1 >= len || s[i] != ' ' || !parse_uint(s + start, i - start, &en->size))
+		return 0;
+	en->key = unescape_key(s + i + 1, len - i - 1);
+	return en->key != NULL;
+}
+
+static int
+parse_ndjson(const char *s, size_t len, struct ls_entry *en)
+{
+	struct json_cur c = { s, s + len };
+	int have_size = 0, have_time = 0;
+	char *name = NULL, *val = NULL;
+
+	if (!json_eat(&c, '{'))
+		return 0;
+	if (json_eat(&c, '}'))
+		return 0;
+	do {
+		if (!json_read_string(&c, &name) || !json_eat(&c, ':'))
+			goto bad;
+		if (strcmp(name, "key") == 0 || strcmp(name, "etag") == 0) {
+			char **slot = name[0] == 'k' ? &en->key : &en->etag;
+			if (!json_read_string(&c, &val))
+				goto bad;
+			free(*slot);
+			*slot = val;
+		} else if (strcmp(name, "size") == 0) {
+			if (!json_read_uint(&c, &en->size))
+				goto bad;
+			have_size = 1;
+		} else if (strcmp(name, "last_modified") == 0) {
+			struct dk_err e2 = { 0 };
+			if (!json_read_string(&c, &val) ||
+			    timestamp_parse_rfc3339(val, strlen(val), &en->mtime, &e2) != DK_OK)
+				goto bad;
+			free(val);
+			have_time = 1;
+		} else if (!json_skip_value(&c)) {
+			goto bad;
+		}
+		val = NULL;
+		free(name);
+		name = NULL;
+	} while (json_eat(&c, ','));
+	if (!json_eat(&c, '}'))
+		goto bad;
+	json_skip_space(&c);
+	if (c.p != c.end || en->key == NULL || !have_size || !have_time)
+		goto bad;
+	return 1;
+bad:
+	free(name);
+	free(val);
+	entry_free(en);
+	return 0;
+}
+
+static int
+starts(const char *s, size_t len, const char *word)
+{
+	size_t n = strlen(word);
+
+	return len >= n && memcmp(s, word, n) == 0;
+}
+
+/* A piece of a bad line for the message: printable, at most 40 bytes. */
+static void
+excerpt(const char *s, size_t len, char *buf, size_t size)
+{
+	size_t n = len < size - 4 ? len : size - 4;
+
+	for (size_t i = 0; i < n; i++)
+		buf[i] = isprint((unsigned char)s[i]) ? s[i] : '?';
+	strcpy(buf + n, len > n ? "..." : "");
+}
+
+int
+lsparse_line(const char *s, size_t len, struct ls_entry *en, enum ls_line_kind *kind,
+    struct dk_err *e)
+{
+	struct dk_err ignore = { 0 };
+	size_t sp, lead = 0;
+	char bit[44];
+
+	memset(en, 0, sizeof(*en));
+	*kind = LS_LINE_OTHER;
+	while (lead < len && isspace((unsigned char)s[lead]))
+		lead++;
+	if (lead == len || starts(s, len, "   Total Size: "))
+		return DK_OK;
+	if (starts(s, len, "Total Objects: ")) {
+		*kind = LS_LINE_TOTAL;
+		if (!parse_uint(s + 15, len - 15, &en->size))
+			goto bad;
+		return DK_OK;
+	}
+	if (s[lead] == '{') {
+		*kind = LS_LINE_ENTRY;
+		return parse_ndjson(s, len, en) ? DK_OK :
+		    dk_fail(e, DK_EDATA, "not an r2ls --ndjson object: '%s'", (excerpt(s, len, bit, sizeof(bit)), bit));
+	}
+	if (lead > 0 && starts(s + lead, len - lead, "PRE ")) {
+		*kind = LS_LINE_PREFIX;
+		return DK_OK;
+	}
+	*kind = LS_LINE_ENTRY;
+	sp = memchr(s, ' ', len) ? (size_t)((const char *)memchr(s, ' ', len) - s) : len;
+	if (sp >= 20 && timestamp_parse_rfc3339(s, sp, &en->mtime, &ignore) == DK_OK) {
+		if (parse_size_key(s + sp, len - sp, en))
+			return DK_OK;
+	} else if (len > 20 && sp == 10) {
+		if (timestamp_parse_local(s, 19, &en->mtime, e) != DK_OK)
+			return DK_EDATA;
+		if (parse_size_key(s + 19, len - 19, en))
+			return DK_OK;
+	}
+bad:
+	excerpt(s, len, bit, sizeof(bit));
+	return dk_fail(e, DK_EDATA, "not r2ls output (want 'DATE TIME SIZE KEY', "
+	    "'RFC3339 SIZE KEY' or an --ndjson object): '%s'", bit);
+}
+
+int
+lsparse_read(FILE *f, const char *what, struct ls_list *l, struct dk_err *e)
+{
+	char *line = NULL;
+	size_t cap = 0, lineno = 0;
+	ssize_t n;
+	int rc = DK_OK;
+
+	while (rc == DK_OK && (n = getline(&line, &cap, f)) >= 0) {
+		struct ls_entry en;
+		enum ls_line_kind kind;
+
+		lineno++;
+		if (n > 0 && line[n - 1] == '\n')
+			n--;
+		if (memchr(line, '\0', (size_t)n) != NULL) {
+			rc = dk_fail(e, DK_EDATA, "%s line %zu: a NUL byte: not r2ls output", what, lineno);
+		} else if (lsparse_line(line, (size_t)n, &en, &kind, e) != DK_OK) {
+			rc = dk_refail(e, DK_EDATA, "%s line %zu: %s", what, lineno, e->msg);
+		} else if (kind == LS_LINE_ENTRY) {
+			rc = list_push(l, &en, e);
+		} else if (kind == LS_LINE_PREFIX) {
+			l->prefixes++;
+		} else if (kind == LS_LINE_TOTAL) {
+			l->total_objects = (long long)en.size;
+		}
+	}
+	if (rc == DK_OK && ferror(f))
+		rc = dk_fail(e, DK_EIO, "cannot read %s: %s", what, strerror(errno));
+	free(line);
+	if (rc == DK_OK && l->total_objects >= 0 && (size_t)l->total_objects != l->n)
+		rc = dk_fail(e, DK_EDATA, "%s says Total Objects: %lld but lists %zu: "
+		    "the listing is incomplete", what, l->total_objects, l->n);
+	return rc;
+}
+
+void
+lsparse_write_key(FILE *f, const char *key, const char *also)
+{
+	for (const unsigned char *p = (const unsigned char *)key; *p != '\0'; p++) {
+		if (*p == '\\')
+			fputs("\\\\", f);
+		else if (*p == '\n')
+			fputs("\\n", f);
+		else if (*p == '\t')
+			fputs("\\t", f);
+		else if (*p == '\r')
+			fputs("\\r", f);
+		else if (*p < 0x20 || *p == 0x7f || (also != NULL && strchr(also, *p) != NULL))
+			fprintf(f, "\\x%02x", *p);
+		else
+			fputc(*p, f);
+	}
+}
