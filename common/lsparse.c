@@ -260,6 +260,7 @@ lsparse_read(FILE *f, const char *what, struct ls_list *l, struct dk_err *e)
 	size_t cap = 0, lineno = 0;
 	ssize_t n;
 	int rc = DK_OK;
+	struct dk_err why = { 0 };
 
 	while (rc == DK_OK && (n = getline(&line, &cap, f)) >= 0) {
 		struct ls_entry en;
@@ -270,8 +271,8 @@ lsparse_read(FILE *f, const char *what, struct ls_list *l, struct dk_err *e)
 			n--;
 		if (memchr(line, '\0', (size_t)n) != NULL) {
 			rc = dk_fail(e, DK_EDATA, "%s line %zu: a NUL byte: not r2ls output", what, lineno);
-		} else if (lsparse_line(line, (size_t)n, &en, &kind, e) != DK_OK) {
-			rc = dk_refail(e, DK_EDATA, "%s line %zu: %s", what, lineno, e->msg);
+		} else if (lsparse_line(line, (size_t)n, &en, &kind, &why) != DK_OK) {
+			rc = dk_fail(e, DK_EDATA, "%s line %zu: %s", what, lineno, why.msg);
 		} else if (kind == LS_LINE_ENTRY) {
 			rc = list_push(l, &en, e);
 		} else if (kind == LS_LINE_PREFIX) {

@@ -107,6 +107,26 @@ units_parse_size(const char *s, unsigned long long *bytes, struct dk_err *e)
 	    "(powers of 1024), KiB..PiB (the same), KB..PB (powers of 1000)", s);
 }
 
+int
+units_parse_fraction(const char *s, double *v, struct dk_err *e)
+{
+	char *end;
+	double d;
+
+	if (!isdigit((unsigned char)s[0]) && s[0] != '.')
+		return dk_fail(e, DK_EUSAGE, "bad fraction '%s' (want e.g. 50%% or 0.5)", s);
+	errno = 0;
+	d = strtod(s, &end);
+	if (*end == '%' && end[1] == '\0') {
+		d /= 100;
+		end++;
+	}
+	if (end == s || *end != '\0' || errno == ERANGE || !(d >= 0 && d <= 1))
+		return dk_fail(e, DK_EUSAGE, "bad fraction '%s' (want 0%% to 100%%, or 0 to 1)", s);
+	*v = d;
+	return DK_OK;
+}
+
 void
 units_format_duration(long long secs, char *buf, size_t len)
 {

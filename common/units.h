@@ -19,6 +19,10 @@ int units_parse_duration(const char *s, long long *secs, struct dk_err *e);
  * with e filled when s is not a size or overflows. */
 int units_parse_size(const char *s, unsigned long long *bytes, struct dk_err *e);
 
+/* A fraction: "50%" or "0.5", from 0 to 1. DK_EUSAGE with e filled
+ * otherwise. */
+int units_parse_fraction(const char *s, double *v, struct dk_err *e);
+
 /* Writes secs as at most two units, largest first: "2d 3h", "1h 30m",
  * "5m 3s", "42s", "-2h" for a negative duration. */
 void units_format_duration(long long secs, char *buf, size_t len);

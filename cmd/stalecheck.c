@@ -1,0 +1,164 @@
+/* stalecheck: is the newest backup fresh and whole? Reads r2ls output and
+ * answers as a monitoring plugin: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "lsparse.h"
+#include "staleness.h"
+#include "stalereport.h"
+#include "timestamp.h"
+#include "units.h"
+
+static void
+usage(void)
+{
+	printf("usage: r2ls [--recursive|--ndjson] s3://BUCKET/PREFIX | stalecheck [options]\n"
+	    "Judges the newest backup in an r2ls listing on standard input.\n"
+	    "Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for a bad option).\n"
+	    "\n"
+	    "  -g, --glob PATTERN       backups are the keys matching PATTERN (fnmatch);\n"
+	    "                           default every key; KEY.sha256 sidecars never count\n"
+	    "  -w, --warn-age DURATION  WARNING when the newest is older (default 26h)\n"
+	    "  -c, --crit-age DURATION  CRITICAL when the newest is older (default 48h)\n"
+	    "      --max-skew DURATION  dated further in the future is WARNING (default 5m)\n"
+	    "  -s, --min-size SIZE      CRITICAL when the newest is smaller (default 0);\n"
+	    "                           K M G T = powers of 1024, KB MB GB TB = of 1000\n"
+	    "      --shrink FRACTION    CRITICAL when the newest is smaller than FRACTION\n"
+	    "                           of the median of the previous ones (default 50%%; 0: off)\n"
+	    "      --history N          previous backups in that median (default 7)\n"
+	    "      --require-checksum   CRITICAL when the newest has no KEY.sha256 sidecar\n"
+	    "      --min-count N        WARNING when fewer backups are listed (default 1)\n"
+	    "  -f, --format FORMAT      nagios (default), json or prometheus\n"
+	    "      --prefix NAME        what was listed, for the prometheus label and\n"
+	    "                           json (default stdin)\n"
+	    "      --now TIME           judge as at TIME: RFC 3339, 'YYYY-MM-DD HH:MM:SS'\n"
+	    "                           local, or @SECONDS since the epoch\n"
+	    "  -h, --help               this text\n"
+	    "      --version            the version\n"
+	    "DURATION: 90m, 26h, 2d, 1w, 1d12h (units s m h d w). The aws-style listing\n"
+	    "is read in the local time zone (TZ), as r2ls prints it.\n");
+}
+
+enum {
+	OPT_MAX_SKEW = 256, OPT_SHRINK, OPT_HISTORY, OPT_REQUIRE_CHECKSUM, OPT_MIN_COUNT,
+	OPT_PREFIX, OPT_NOW, OPT_VERSION,
+};
+
+static const struct option options[] = {
+	{ "glob", required_argument, NULL, 'g' },
+	{ "warn-age", required_argument, NULL, 'w' },
+	{ "crit-age", required_argument, NULL, 'c' },
+	{ "max-skew", required_argument, NULL, OPT_MAX_SKEW },
+	{ "min-size", required_argument, NULL, 's' },
+	{ "shrink", required_argument, NULL, OPT_SHRINK },
+	{ "history", required_argument, NULL, OPT_HISTORY },
+	{ "require-checksum", no_argument, NULL, OPT_REQUIRE_CHECKSUM },
+	{ "min-count", required_argument, NULL, OPT_MIN_COUNT },
+	{ "format", required_argument, NULL, 'f' },
+	{ "prefix", required_argument, NULL, OPT_PREFIX },
+	{ "now", required_argument, NULL, OPT_NOW },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int
+parse_count(const char *s, size_t *n, struct dk_err *e)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (s[0] < '0' || s[0] > '9' || *end != '\0' || errno == ERANGE || v > (size_t)-1)
+		return dk_fail(e, DK_EUSAGE, "bad count '%s' (want a whole number)", s);
+	*n = (size_t)v;
+	return DK_OK;
+}
+
+/* Applies one option to p; DK_EUSAGE with e filled when its value is bad. */
+static int
+apply_option(int c, const char *arg, struct staleness_policy *p, struct dk_err *e)
+{
+	switch (c) {
+	case 'g': p->glob = arg; return DK_OK;
+	case 'w': return units_parse_duration(arg, &p->warn_age, e);
+	case 'c': return units_parse_duration(arg, &p->crit_age, e);
+	case OPT_MAX_SKEW: return units_parse_duration(arg, &p->max_skew, e);
+	case 's': return units_parse_size(arg, &p->min_size, e);
+	case OPT_SHRINK: return units_parse_fraction(arg, &p->shrink, e);
+	case OPT_HISTORY: return parse_count(arg, &p->history, e);
+	case OPT_MIN_COUNT: return parse_count(arg, &p->min_count, e);
+	case OPT_NOW: return timestamp_parse(arg, &p->now, e);
+	case OPT_REQUIRE_CHECKSUM: p->require_checksum = 1; return DK_OK;
+	default: return dk_fail(e, DK_EUSAGE, "unknown option");
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct staleness_policy policy;
+	struct staleness_result result;
+	enum stalereport_format format = STALEREPORT_NAGIOS;
+	const char *prefix = "stdin";
+	struct dk_err e = { 0 };
+	struct ls_list list;
+	int c;
+
+	cli_init("stalecheck");
+	staleness_policy_init(&policy, time(NULL));
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":g:w:c:s:f:h", options, NULL)) != -1) {
+		switch (c) {
+		case 'h': usage(); return 0;
+		case OPT_VERSION: return cli_version();
+		case 'f':
+			if (!stalereport_parse_format(optarg, &format)) {
+				cli_usage_error("bad format '%s' (want nagios, json or prometheus)", optarg);
+				return STALE_UNKNOWN;
+			}
+			break;
+		case OPT_PREFIX: prefix = optarg; break;
+		case ':':
+			cli_usage_error("option '%s' needs a value", argv[optind - 1]);
+			return STALE_UNKNOWN;
+		case '?':
+			cli_usage_error("unknown option '%s'", argv[optind - 1]);
+			return STALE_UNKNOWN;
+		default:
+			if (apply_option(c, optarg, &policy, &e) != DK_OK) {
+				cli_usage_error("%s", e.msg);
+				return STALE_UNKNOWN;
+			}
+		}
+	}
+	if (optind < argc) {
+		cli_usage_error("unexpected argument '%s': pipe r2ls output in", argv[optind]);
+		return STALE_UNKNOWN;
+	}
+	if (policy.warn_age > policy.crit_age) {
+		cli_usage_error("--warn-age is longer than --crit-age");
+		return STALE_UNKNOWN;
+	}
+
+	lsparse_init(&list);
+	if (lsparse_read(stdin, "standard input", &list, &e) != DK_OK) {
+		cli_fail(&e);
+		staleness_unknown(&result, e.msg);
+	} else if (staleness_evaluate(&list, &policy, &result) == STALE_UNKNOWN) {
+		fprintf(stderr, "%s: %s\n", cli_prog, result.problems[0]);
+	}
+	if (stalereport_write(stdout, format, &result, &policy, prefix) != 0) {
+		dk_refail(&e, DK_EIO, "cannot write standard output: %s", strerror(errno));
+		cli_fail(&e);
+		result.state = STALE_UNKNOWN;
+	}
+	lsparse_free(&list);
+	return result.state;
+}
