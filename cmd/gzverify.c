@@ -1,0 +1,106 @@
+/* gzverify: checks a gzip stream as `gzip -t` does while passing it on,
+ * and never lets the end of a bad stream through. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "holdback.h"
+#include "io.h"
+#include "pump.h"
+#include "verify.h"
+
+static void
+usage(void)
+{
+	printf("usage: gzverify [-t | -d] [--ignore-trailing] [-v | -q]\n"
+	    "\n"
+	    "Checks the gzip stream on standard input as strictly as gzip -t: headers,\n"
+	    "deflate data, CRC-32 and length of every member, multi-member streams.\n"
+	    "Zero padding after the last member is accepted, other trailing bytes are not.\n"
+	    "The last 64 KiB of output are withheld until the whole input verified; on\n"
+	    "failure they are never written and the exit status is 1.\n"
+	    "\n"
+	    "  (default)              pass the input through to standard output unchanged\n"
+	    "  -t, --test             test only, write nothing\n"
+	    "  -d, --decompress       write the decompressed data to standard output\n"
+	    "      --ignore-trailing  accept any bytes after the last member\n"
+	    "  -v, --verbose          report members and sizes when the stream is good\n"
+	    "  -q, --quiet            print nothing but errors\n"
+	    "  -h, --help             show this help and exit\n"
+	    "      --version          show the version and exit\n"
+	    "\n"
+	    "Exit status: 0 the stream is whole, 1 it is not (corrupt, truncated, not gzip),\n"
+	    "2 usage, 6 cannot read input or write output.\n");
+}
+
+enum { OPT_IGNORE_TRAILING = 256, OPT_VERSION };
+
+static const struct option longopts[] = {
+	{ "test", no_argument, NULL, 't' },
+	{ "decompress", no_argument, NULL, 'd' },
+	{ "ignore-trailing", no_argument, NULL, OPT_IGNORE_TRAILING },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+int
+main(int argc, char **argv)
+{
+	struct dk_err e;
+	struct io_fd_sink out;
+	struct holdback hold;
+	struct verify_sink v;
+	int mode = 0, flags = 0, c, st;
+
+	cli_init("gzverify");
+	dk_err_clear(&e);
+	while ((c = getopt_long(argc, argv, "tdvqh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+		case 'd':
+			if (mode != 0 && mode != c)
+				return cli_usage_error("-t and -d exclude each other");
+			mode = c;
+			break;
+		case OPT_IGNORE_TRAILING:
+			flags |= GZCHECK_IGNORE_TRAILING;
+			break;
+		case 'v':
+			cli_verbose = 1;
+			break;
+		case 'q':
+			cli_quiet = 1;
+			break;
+		case 'h':
+			usage();
+			return 0;
+		case OPT_VERSION:
+			return cli_version();
+		default:
+			return cli_usage_error("unknown option");
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("reads standard input only; unexpected '%s'", argv[optind]);
+
+	io_fd_sink_init(&out, STDOUT_FILENO, "standard output");
+	if ((st = holdback_init(&hold, &out.sink, HOLDBACK_MIN, &e)) != DK_OK)
+		return cli_fail(&e);
+	st = verify_sink_init(&v, VERIFY_GZIP, mode == 0 ? &hold.sink : NULL,
+	    mode == 'd' ? &hold.sink : NULL, flags, &e);
+	if (st == DK_OK)
+		st = pump_fd(STDIN_FILENO, "standard input", &v.sink, NULL, NULL, &e);
+	if (st == DK_OK && !cli_quiet)
+		cli_trace("OK: %" PRIu64 " member%s, %" PRIu64 " bytes compressed, %" PRIu64
+		    " bytes decompressed", v.gz.members, v.gz.members == 1 ? "" : "s",
+		    v.gz.in_bytes, v.gz.out_bytes);
+	verify_sink_free(&v);
+	holdback_free(&hold);
+	return st == DK_OK ? 0 : cli_fail(&e);
+}
