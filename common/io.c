@@ -2,6 +2,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "io.h"
 
 int
@@ -36,8 +37,13 @@ io_read_full(int fd, void *buf, size_t len, const char *what, struct dk_err *e)
 	while (got < len) {
 		ssize_t n = read(fd, p + got, len - got);
 		if (n < 0) {
-			if (errno == EINTR)
+			/* A signal that asks us to stop must not wait for input. */
+			if (errno == EINTR && !cli_interrupted)
 				continue;
+			if (errno == EINTR) {
+				dk_fail(e, DK_EIO, "interrupted");
+				return -1;
+			}
 			dk_fail(e, DK_EIO, "cannot read %s: %s", what, strerror(errno));
 			return -1;
 		}

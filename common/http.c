@@ -1,0 +1,286 @@
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "http.h"
+
+struct http_pool {
+	CURLM *multi;
+	char *ca_bundle;
+	long stall_seconds;
+	int running;
+	struct http_call *active;	/* calls in flight */
+	CURL **idle;		/* easy handles kept for reuse */
+	int nidle;
+	int cap_idle;
+};
+
+struct http_pool *
+http_pool_new(const char *ca_bundle, long stall_seconds, struct dk_err *e)
+{
+	struct http_pool *p;
+
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
+	    (p = calloc(1, sizeof(*p))) == NULL) {
+		dk_fail(e, DK_EIO, "cannot initialise libcurl");
+		return NULL;
+	}
+	p->multi = curl_multi_init();
+	p->stall_seconds = stall_seconds;
+	p->ca_bundle = ca_bundle != NULL ? strdup(ca_bundle) : NULL;
+	/* Reuse connections across calls instead of a handshake each. */
+	curl_multi_setopt(p->multi, CURLMOPT_MAXCONNECTS, 64L);
+	return p;
+}
+
+void
+http_pool_free(struct http_pool *p)
+{
+	if (p == NULL)
+		return;
+	http_cancel_all(p);
+	for (int i = 0; i < p->nidle; i++)
+		curl_easy_cleanup(p->idle[i]);
+	free(p->idle);
+	curl_multi_cleanup(p->multi);
+	free(p->ca_bundle);
+	free(p);
+}
+
+/* Copies the value of header line h into out when its name is name. */
+static int
+header_take(const char *h, size_t n, const char *name, char *out, size_t outlen)
+{
+	size_t nl = strlen(name), vl;
+	const char *v;
+
+	if (n <= nl || strncasecmp(h, name, nl) != 0 || h[nl] != ':')
+		return 0;
+	v = h + nl + 1;
+	vl = n - nl - 1;
+	while (vl > 0 && (*v == ' ' || *v == '\t'))
+		v++, vl--;
+	while (vl > 0 && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
+		vl--;
+	if (vl >= outlen)
+		vl = outlen - 1;
+	memcpy(out, v, vl);
+	out[vl] = '\0';
+	return 1;
+}
+
+static void
+response_reset(struct http_call *c)
+{
+	c->status = 0;
+	c->etag[0] = c->content_range[0] = c->last_modified[0] = c->sha256_meta[0] = '\0';
+	c->content_length = 0;
+	c->has_content_length = 0;
+	c->body_buf.len = c->kept_before;
+}
+
+static size_t
+on_header(char *h, size_t size, size_t n, void *arg)
+{
+	struct http_call *c = arg;
+	char num[32];
+
+	(void)size;
+	/* A new status line (after 100 Continue, or a redirect) starts over. */
+	if (n > 5 && strncmp(h, "HTTP/", 5) == 0)
+		response_reset(c);
+	header_take(h, n, "ETag", c->etag, sizeof(c->etag));
+	header_take(h, n, "Content-Range", c->content_range, sizeof(c->content_range));
+	header_take(h, n, "Last-Modified", c->last_modified, sizeof(c->last_modified));
+	header_take(h, n, "x-amz-meta-sha256", c->sha256_meta, sizeof(c->sha256_meta));
+	if (header_take(h, n, "Content-Length", num, sizeof(num))) {
+		c->content_length = strtoull(num, NULL, 10);
+		c->has_content_length = 1;
+	}
+	return n;
+}
+
+static size_t
+on_body(char *data, size_t size, size_t n, void *arg)
+{
+	struct http_call *c = arg;
+
+	(void)size;
+	return buf_append(&c->body_buf, data, n) == 0 ? n : 0;
+}
+
+static CURL *
+easy_get(struct http_pool *p)
+{
+	if (p->nidle > 0) {
+		CURL *h = p->idle[--p->nidle];
+		curl_easy_reset(h);
+		return h;
+	}
+	return curl_easy_init();
+}
+
+static void
+easy_put(struct http_pool *p, CURL *h)
+{
+	if (p->nidle == p->cap_idle) {
+		int cap = p->cap_idle ? p->cap_idle * 2 : 16;
+		CURL **n = realloc(p->idle, (size_t)cap * sizeof(*n));
+		if (n == NULL) {
+			curl_easy_cleanup(h);
+			return;
+		}
+		p->idle = n;
+		p->cap_idle = cap;
+	}
+	p->idle[p->nidle++] = h;
+}
+
+static void
+easy_setup(struct http_pool *p, struct http_call *c, CURL *h)
+{
+	curl_easy_setopt(h, CURLOPT_URL, c->url);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->headers);
+	curl_easy_setopt(h, CURLOPT_PRIVATE, c);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, c);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, c);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 15L);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, p->stall_seconds);
+	curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 512L * 1024);
+	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (p->ca_bundle != NULL)
+		curl_easy_setopt(h, CURLOPT_CAINFO, p->ca_bundle);
+	if (c->head) {
+		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+	} else if (c->send_body) {
+		/* POSTFIELDS sends straight from our buffer, without the copy
+		 * a read callback would make. */
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)c->body_len);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, c->body_len ? c->body : "");
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, c->method);
+	} else if (strcmp(c->method, "GET") != 0) {
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, c->method);
+	}
+}
+
+int
+http_start(struct http_pool *p, struct http_call *c, struct dk_err *e)
+{
+	CURL *h = easy_get(p);
+
+	if (h == NULL)
+		return dk_fail(e, DK_EIO, "cannot create a libcurl handle");
+	if (!c->keep_body)
+		buf_reset(&c->body_buf);
+	c->kept_before = c->body_buf.len;
+	response_reset(c);
+	c->result = CURLE_OK;
+	c->errbuf[0] = '\0';
+	c->easy = h;
+	easy_setup(p, c, h);
+	if (curl_multi_add_handle(p->multi, h) != CURLM_OK) {
+		easy_put(p, h);
+		c->easy = NULL;
+		return dk_fail(e, DK_EIO, "cannot start a libcurl transfer");
+	}
+	p->running++;
+	c->next_active = p->active;
+	p->active = c;
+	return DK_OK;
+}
+
+static void
+active_remove(struct http_pool *p, struct http_call *c)
+{
+	struct http_call **pp = &p->active;
+
+	while (*pp != NULL && *pp != c)
+		pp = &(*pp)->next_active;
+	if (*pp != NULL)
+		*pp = c->next_active;
+	c->next_active = NULL;
+}
+
+static void
+call_done(struct http_pool *p, struct http_call *c, CURLcode rc)
+{
+	c->result = rc;
+	curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &c->status);
+	curl_easy_getinfo(c->easy, CURLINFO_TOTAL_TIME, &c->seconds);
+	curl_multi_remove_handle(p->multi, c->easy);
+	easy_put(p, c->easy);
+	c->easy = NULL;
+	p->running--;
+	active_remove(p, c);
+}
+
+struct http_call *
+http_wait(struct http_pool *p, int timeout_ms)
+{
+	int still, left;
+	CURLMsg *m;
+
+	for (;;) {
+		curl_multi_perform(p->multi, &still);
+		while ((m = curl_multi_info_read(p->multi, &left)) != NULL) {
+			struct http_call *c;
+			if (m->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&c);
+			call_done(p, c, m->data.result);
+			return c;
+		}
+		if (timeout_ms <= 0 || p->running == 0)
+			return NULL;
+		/* Short polls keep SIGINT handling and retry timers responsive. */
+		int slice = timeout_ms < 100 ? timeout_ms : 100;
+		curl_multi_poll(p->multi, NULL, 0, slice, NULL);
+		timeout_ms -= slice;
+	}
+}
+
+void
+http_cancel_all(struct http_pool *p)
+{
+	while (p->active != NULL) {
+		struct http_call *c = p->active;
+		curl_multi_remove_handle(p->multi, c->easy);
+		easy_put(p, c->easy);
+		c->easy = NULL;
+		p->running--;
+		p->active = c->next_active;
+		c->next_active = NULL;
+	}
+}
+
+int
+http_running(struct http_pool *p)
+{
+	return p->running;
+}
+
+int
+http_result_transient(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_COULDNT_RESOLVE_HOST:
+		return 1;
+	default:
+		return 0;
+	}
+}

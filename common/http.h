@@ -1,0 +1,64 @@
+/* Moves HTTP requests through one libcurl multi handle: one connection
+ * pool, many transfers at once. Knows nothing of S3: s3.c builds, signs
+ * and retries requests. */
+#ifndef DRKIT_HTTP_H
+#define DRKIT_HTTP_H
+
+#include <stdint.h>
+#include <curl/curl.h>
+
+#include "buf.h"
+#include "err.h"
+
+struct http_call {
+	/* The request, set before http_start. */
+	const char *method;
+	const char *url;
+	struct curl_slist *headers;
+	const void *body;		/* sent from memory, not copied */
+	size_t body_len;
+	int send_body;			/* PUT/POST: send body (maybe empty) */
+	int head;			/* HEAD: no response body */
+	int keep_body;			/* append to body_buf instead of starting over */
+
+	/* The response, filled by the time http_wait returns the call. */
+	CURLcode result;		/* CURLE_OK when an HTTP answer came */
+	long status;
+	char errbuf[CURL_ERROR_SIZE];
+	struct buf body_buf;		/* the body; reserve ahead to avoid copies */
+	char etag[130];
+	char content_range[100];
+	char last_modified[64];
+	char sha256_meta[80];		/* x-amz-meta-sha256 */
+	uint64_t content_length;
+	int has_content_length;
+	double seconds;
+	size_t kept_before;		/* body_buf.len when this attempt started */
+
+	CURL *easy;			/* private to http.c */
+	struct http_call *next_active;
+};
+
+struct http_pool;
+
+/* stall_seconds: a transfer with no progress for that long is abandoned
+ * (CURLE_OPERATION_TIMEDOUT) so that the caller can retry it. */
+struct http_pool *http_pool_new(const char *ca_bundle, long stall_seconds, struct dk_err *e);
+void http_pool_free(struct http_pool *p);
+
+/* Starts c; the response fields are reset. */
+int http_start(struct http_pool *p, struct http_call *c, struct dk_err *e);
+
+/* A call that finished, or NULL when none did within timeout_ms. */
+struct http_call *http_wait(struct http_pool *p, int timeout_ms);
+
+/* Stops every call in flight. */
+void http_cancel_all(struct http_pool *p);
+
+/* Transfers in flight. */
+int http_running(struct http_pool *p);
+
+/* Is this failure worth another try (reset, timeout, refused)? */
+int http_result_transient(CURLcode rc);
+
+#endif

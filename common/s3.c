@@ -1,0 +1,811 @@
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <openssl/evp.h>
+
+#include "cli.h"
+#include "s3.h"
+
+struct s3_client {
+	const struct settings *set;
+	struct http_pool *http;
+	char *base;		/* "https://host[:port]" */
+	char *host;		/* "host[:port]" */
+	int virtual_host;	/* AWS: https://BUCKET.s3.REGION.amazonaws.com */
+	int retries;
+	struct s3_op *waiting;	/* ops sleeping until their retry time */
+	struct s3_op *finished;	/* ops done, not yet handed out */
+	int pending;
+};
+
+static double
+now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static long
+env_long(const char *name, long dflt, long min, long max)
+{
+	const char *v = getenv(name);
+	char *end;
+	long n;
+
+	if (v == NULL || *v == '\0')
+		return dflt;
+	n = strtol(v, &end, 10);
+	return (*end != '\0' || n < min || n > max) ? dflt : n;
+}
+
+struct s3_client *
+s3_client_new(const struct settings *set, struct dk_err *e)
+{
+	struct s3_client *c = calloc(1, sizeof(*c));
+
+	if (c == NULL) {
+		dk_fail(e, DK_EIO, "out of memory");
+		return NULL;
+	}
+	c->set = set;
+	c->retries = (int)env_long("DRKIT_RETRIES", 5, 0, 100);
+	c->http = http_pool_new(set->ca_bundle, env_long("DRKIT_STALL_TIMEOUT", 30, 1, 3600), e);
+	if (c->http == NULL) {
+		free(c);
+		return NULL;
+	}
+	if (set->endpoint != NULL) {
+		const char *h = strstr(set->endpoint, "://") + 3;
+		const char *slash = strchr(h, '/');
+		c->host = slash ? strndup(h, (size_t)(slash - h)) : strdup(h);
+		c->base = strndup(set->endpoint, (size_t)(h - set->endpoint) + strlen(c->host));
+	} else {
+		c->virtual_host = 1;
+		if (asprintf(&c->host, "s3.%s.amazonaws.com", set->region) < 0)
+			c->host = NULL;
+		if (asprintf(&c->base, "https://%s", c->host ? c->host : "") < 0)
+			c->base = NULL;
+	}
+	if (c->host == NULL || c->base == NULL) {
+		s3_client_free(c);
+		dk_fail(e, DK_EIO, "out of memory");
+		return NULL;
+	}
+	return c;
+}
+
+void
+s3_client_free(struct s3_client *c)
+{
+	if (c == NULL)
+		return;
+	s3_cancel_all(c);
+	http_pool_free(c->http);
+	free(c->base);
+	free(c->host);
+	free(c);
+}
+
+const char *
+s3_client_endpoint(const struct s3_client *c)
+{
+	return c->base;
+}
+
+void
+s3_op_init(struct s3_op *op, const char *method, const char *bucket, const char *key)
+{
+	memset(op, 0, sizeof(*op));
+	op->method = method;
+	op->bucket = bucket;
+	op->key = key;
+	op->head = strcmp(method, "HEAD") == 0;
+}
+
+void
+s3_op_param(struct s3_op *op, const char *name, const char *value)
+{
+	if (op->nparams < S3_OP_MAXPARAMS)
+		op->params[op->nparams++] = (struct sigv4_param){ name, value ? value : "" };
+}
+
+void
+s3_op_header(struct s3_op *op, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+	char *v;
+
+	if (op->nheaders == S3_OP_MAXHEADERS)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&v, fmt, ap) >= 0) {
+		op->headers[op->nheaders].name = strdup(name);
+		op->headers[op->nheaders++].value = v;
+	}
+	va_end(ap);
+}
+
+static void
+op_release_request(struct s3_op *op)
+{
+	free(op->url);
+	op->url = NULL;
+	curl_slist_free_all(op->slist);
+	op->slist = NULL;
+}
+
+void
+s3_op_free(struct s3_op *op)
+{
+	op_release_request(op);
+	for (size_t i = 0; i < op->nheaders; i++) {
+		free(op->headers[i].name);
+		free(op->headers[i].value);
+	}
+	op->nheaders = 0;
+	buf_free(&op->call.body_buf);
+}
+
+static void
+payload_sha256_hex(const void *data, size_t len, char out[65])
+{
+	unsigned char md[32];
+	unsigned int n = 0;
+
+	EVP_Digest(data, len, md, &n, EVP_sha256(), NULL);
+	for (unsigned i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+/* The path as signed and sent: "/BUCKET/KEY" path-style, "/KEY" when the
+ * bucket is in the host name. */
+static char *
+op_path(struct s3_client *c, const struct s3_op *op)
+{
+	char *p = NULL;
+	const char *key = op->key ? op->key : "";
+
+	if (c->virtual_host)
+		return asprintf(&p, "/%s", key) < 0 ? NULL : p;
+	if (*key == '\0')
+		return asprintf(&p, "/%s", op->bucket) < 0 ? NULL : p;
+	return asprintf(&p, "/%s/%s", op->bucket, key) < 0 ? NULL : p;
+}
+
+static struct curl_slist *
+add_header(struct curl_slist *l, struct sigv4_header *sh, size_t *nsh, const char *name,
+    const char *value)
+{
+	char line[1024];
+
+	snprintf(line, sizeof(line), "%s: %s", name, value);
+	sh[(*nsh)++] = (struct sigv4_header){ name, value };
+	return curl_slist_append(l, line);
+}
+
+/* Builds URL and signed headers for the next attempt: a resumed range or
+ * a retry later than the first needs a new signature. */
+static int
+op_prepare(struct s3_client *c, struct s3_op *op, struct dk_err *e)
+{
+	struct sigv4_header sh[S3_OP_MAXHEADERS + 8];
+	size_t nsh = 0;
+	char host[300], amz_date[17], body_hash[65], range[80];
+	char *path, *query, *epath, *auth;
+	struct curl_slist *l = NULL;
+	struct sigv4_request req;
+	struct sigv4_key key = {
+		c->set->access_key, c->set->secret_key, c->set->session_token,
+		c->set->region, "s3"
+	};
+	time_t when = time(NULL);
+
+	op_release_request(op);
+	if (c->virtual_host)
+		snprintf(host, sizeof(host), "%s.%s", op->bucket, c->host);
+	else
+		snprintf(host, sizeof(host), "%s", c->host);
+	path = op_path(c, op);
+	query = sigv4_canonical_query(op->params, op->nparams);
+	epath = path ? sigv4_uri_encode(path, 1) : NULL;
+	if (path == NULL || query == NULL || epath == NULL ||
+	    asprintf(&op->url, "%s%s%s%s%s", c->virtual_host ? "https://" : c->base,
+	    c->virtual_host ? host : "", epath, *query ? "?" : "", query) < 0) {
+		free(path), free(query), free(epath);
+		op->url = NULL;
+		return dk_fail(e, DK_EIO, "out of memory");
+	}
+	free(epath);
+	free(query);
+
+	sigv4_amz_date(when, amz_date);
+	if (op->sign_body)
+		payload_sha256_hex(op->body ? op->body : "", op->body_len, body_hash);
+	else if (!op->send_body)
+		snprintf(body_hash, sizeof(body_hash), "%s", SIGV4_EMPTY_SHA256);
+	else
+		snprintf(body_hash, sizeof(body_hash), "%s", SIGV4_UNSIGNED_PAYLOAD);
+
+	l = add_header(l, sh, &nsh, "host", host);
+	l = add_header(l, sh, &nsh, "x-amz-date", amz_date);
+	l = add_header(l, sh, &nsh, "x-amz-content-sha256", body_hash);
+	if (c->set->session_token != NULL)
+		l = add_header(l, sh, &nsh, "x-amz-security-token", c->set->session_token);
+	if (op->ranged) {
+		uint64_t from = op->range_start + op->call.body_buf.len;
+		snprintf(range, sizeof(range), "bytes=%llu-%llu", (unsigned long long)from,
+		    (unsigned long long)(op->range_start + op->range_len - 1));
+		l = add_header(l, sh, &nsh, "range", range);
+		if (op->pin_etag[0] != '\0')
+			l = add_header(l, sh, &nsh, "if-match", op->pin_etag);
+	}
+	for (size_t i = 0; i < op->nheaders; i++)
+		l = add_header(l, sh, &nsh, op->headers[i].name, op->headers[i].value);
+	req = (struct sigv4_request){ op->method, path, op->params, op->nparams, sh, nsh,
+	    body_hash, when };
+	auth = sigv4_authorization(&key, &req);
+	free(path);
+	if (auth == NULL) {
+		curl_slist_free_all(l);
+		return dk_fail(e, DK_EIO, "out of memory");
+	}
+	l = add_header(l, sh, &nsh, "Authorization", auth);
+	free(auth);
+	/* libcurl would add these on its own; S3 wants neither. */
+	l = curl_slist_append(l, "Expect:");
+	if (op->send_body)
+		l = curl_slist_append(l, "Content-Type: application/octet-stream");
+	op->slist = l;
+
+	op->call.method = op->method;
+	op->call.url = op->url;
+	op->call.headers = l;
+	op->call.body = op->body;
+	op->call.body_len = op->body_len;
+	op->call.send_body = op->send_body;
+	op->call.head = op->head;
+	return DK_OK;
+}
+
+static const char *
+secret_hint(const struct s3_client *c)
+{
+	return c->set->secret_from ? c->set->secret_from : "the secret key";
+}
+
+int
+s3_fail(struct s3_client *c, struct dk_err *e, const char *bucket, const char *key,
+    long http_status, const char *code, const char *message)
+{
+	char what[1200];
+	int has_code = code != NULL && *code != '\0';
+
+	if (key != NULL && *key != '\0')
+		snprintf(what, sizeof(what), "s3://%s/%s", bucket, key);
+	else
+		snprintf(what, sizeof(what), "s3://%s", bucket);
+	if (has_code && (strcmp(code, "SignatureDoesNotMatch") == 0 ||
+	    strcmp(code, "AuthorizationHeaderMalformed") == 0))
+		return dk_fail(e, DK_ECONFIG, "%s: credentials refused by %s (%s): check %s",
+		    what, c->base, code, secret_hint(c));
+	if (has_code && (strcmp(code, "InvalidAccessKeyId") == 0 ||
+	    strcmp(code, "ExpiredToken") == 0 || strcmp(code, "InvalidToken") == 0 ||
+	    strcmp(code, "TokenRefreshRequired") == 0))
+		return dk_fail(e, DK_ECONFIG, "%s: credentials refused by %s (%s): check the "
+		    "access key id (R2_ACCESS_KEY_ID or AWS_ACCESS_KEY_ID) and session token",
+		    what, c->base, code);
+	if ((has_code && (strcmp(code, "AccessDenied") == 0 ||
+	    strcmp(code, "AllAccessDisabled") == 0)) || http_status == 401 || http_status == 403)
+		return dk_fail(e, DK_ECONFIG, "%s: access denied (HTTP %ld%s%s): the credentials "
+		    "lack permission, or the secret is wrong (check %s)", what, http_status,
+		    has_code ? " " : "", has_code ? code : "", secret_hint(c));
+	if (has_code && strcmp(code, "NoSuchBucket") == 0)
+		return dk_fail(e, DK_ENOTFOUND, "s3://%s: no such bucket (NoSuchBucket)", bucket);
+	if ((has_code && strcmp(code, "NoSuchKey") == 0) || http_status == 404)
+		return dk_fail(e, DK_ENOTFOUND, "%s: not found (HTTP 404%s%s)", what,
+		    has_code ? " " : "", has_code ? code : "");
+	if (has_code && strcmp(code, "InvalidBucketName") == 0)
+		return dk_fail(e, DK_EUSAGE, "%s: invalid bucket name (InvalidBucketName)", what);
+	return dk_fail(e, DK_ESERVICE, "%s: HTTP %ld%s%s%s%s", what, http_status,
+	    has_code ? " " : "", has_code ? code : "",
+	    message != NULL && *message ? ": " : "", message ? message : "");
+}
+
+static int
+s3_code_transient(long status, const char *code)
+{
+	if (status >= 500 || status == 429)
+		return 1;
+	return strcmp(code, "SlowDown") == 0 || strcmp(code, "RequestTimeout") == 0 ||
+	    strcmp(code, "InternalError") == 0 || strcmp(code, "ServiceUnavailable") == 0;
+}
+
+/* Exponential backoff with full jitter: 0.25 s doubling to 20 s at most. */
+static double
+backoff_seconds(int tries)
+{
+	double cap = fmin(20.0, 0.25 * pow(2.0, tries - 1));
+
+	return cap * (0.5 + 0.5 * ((double)random() / (double)RAND_MAX));
+}
+
+/* One line per attempt for -v; the URL carries no secret (credentials
+ * travel in headers, which are never printed). */
+static void
+op_trace(struct s3_op *op, const char *outcome)
+{
+	const char *q = op->url != NULL ? strchr(op->url, '?') : NULL;
+
+	cli_trace("%s s3://%s/%s%s -> %s in %.3fs (try %d)", op->method, op->bucket,
+	    op->key ? op->key : "", q ? q : "", outcome, op->call.seconds, op->tries);
+}
+
+static int
+op_start(struct s3_client *c, struct s3_op *op, struct dk_err *e)
+{
+	int rc;
+
+	op->tries++;
+	if ((rc = op_prepare(c, op, e)) != DK_OK)
+		return rc;
+	return http_start(c->http, &op->call, e);
+}
+
+int
+s3_submit(struct s3_client *c, struct s3_op *op, struct dk_err *e)
+{
+	int rc;
+
+	op->status = DK_OK;
+	dk_err_clear(&op->err);
+	op->tries = 0;
+	/* The kept body is where a resumed range continues from. */
+	buf_reset(&op->call.body_buf);
+	op->call.keep_body = op->ranged;
+	if ((rc = op_start(c, op, e)) != DK_OK)
+		return rc;
+	c->pending++;
+	return DK_OK;
+}
+
+static void
+op_finish(struct s3_client *c, struct s3_op *op)
+{
+	op->next = c->finished;
+	c->finished = op;
+}
+
+static void
+op_retry_later(struct s3_client *c, struct s3_op *op)
+{
+	op->retry_at = now_seconds() + backoff_seconds(op->tries);
+	op->next = c->waiting;
+	c->waiting = op;
+}
+
+/* A ranged GET answered 2xx: is it the object we pinned, at the offset we
+ * asked for? */
+static int
+op_check_range(struct s3_op *op, size_t kept)
+{
+	struct http_call *h = &op->call;
+	unsigned long long from, to, total;
+	uint64_t want_from = op->range_start + kept;
+
+	if (op->pin_etag[0] != '\0' && h->etag[0] != '\0' && strcmp(h->etag, op->pin_etag) != 0)
+		return dk_fail(&op->err, DK_EDATA, "s3://%s/%s changed while it was read "
+		    "(ETag %s, was %s): start again", op->bucket, op->key, h->etag, op->pin_etag);
+	if (h->status == 206) {
+		if (sscanf(h->content_range, "bytes %llu-%llu/%llu", &from, &to, &total) != 3 ||
+		    from != want_from)
+			return dk_fail(&op->err, DK_ESERVICE, "s3://%s/%s: the service answered "
+			    "range %s to a request for bytes from %llu", op->bucket, op->key,
+			    h->content_range, (unsigned long long)want_from);
+	} else if (want_from != 0) {
+		return dk_fail(&op->err, DK_ESERVICE, "s3://%s/%s: the service ignored the "
+		    "range request", op->bucket, op->key);
+	}
+	return DK_OK;
+}
+
+/* Decides what a finished attempt means: done, retry, or failure. */
+static void
+op_settle(struct s3_client *c, struct s3_op *op, size_t kept)
+{
+	struct http_call *h = &op->call;
+	struct s3xml_error xe;
+	char outcome[CURL_ERROR_SIZE + 16];
+
+	if (h->result != CURLE_OK) {
+		snprintf(outcome, sizeof(outcome), "failed: %s",
+		    h->errbuf[0] ? h->errbuf : curl_easy_strerror(h->result));
+		op_trace(op, outcome);
+		if (http_result_transient(h->result) && op->tries <= c->retries &&
+		    !cli_interrupted) {
+			op_retry_later(c, op);
+			return;
+		}
+		dk_fail(&op->err, DK_ESERVICE, "cannot reach %s%s: %s", c->base,
+		    op->tries > 1 ? " after all retries" : "",
+		    h->errbuf[0] ? h->errbuf : curl_easy_strerror(h->result));
+		op->status = op->err.status;
+		op_finish(c, op);
+		return;
+	}
+	snprintf(outcome, sizeof(outcome), "%ld", h->status);
+	op_trace(op, outcome);
+	if (h->status >= 200 && h->status < 300) {
+		if (op->ranged)
+			op->status = op_check_range(op, kept);
+		op_finish(c, op);
+		return;
+	}
+	/* The error document follows what an earlier attempt kept. */
+	if (s3xml_parse_error(h->body_buf.p + kept, h->body_buf.len - kept, &xe) != 0)
+		memset(&xe, 0, sizeof(xe));
+	h->body_buf.len = kept;
+	if (s3_code_transient(h->status, xe.code) && op->tries <= c->retries && !cli_interrupted) {
+		op_retry_later(c, op);
+		return;
+	}
+	if (h->status == 412 && op->ranged)
+		dk_fail(&op->err, DK_EDATA, "s3://%s/%s changed while it was read: start again",
+		    op->bucket, op->key);
+	else
+		s3_fail(c, &op->err, op->bucket, op->key, h->status, xe.code, xe.message);
+	op->status = op->err.status;
+	op_finish(c, op);
+}
+
+/* Restarts the ops whose backoff has passed. */
+static void
+wake_waiting(struct s3_client *c)
+{
+	struct s3_op **pp = &c->waiting, *op;
+	double t = now_seconds();
+
+	while ((op = *pp) != NULL) {
+		if (op->retry_at > t && !cli_interrupted) {
+			pp = &op->next;
+			continue;
+		}
+		*pp = op->next;
+		if (cli_interrupted) {
+			dk_fail(&op->err, DK_ESERVICE, "interrupted");
+			op->status = op->err.status;
+			op_finish(c, op);
+		} else if (op_start(c, op, &op->err) != DK_OK) {
+			op->status = op->err.status;
+			op_finish(c, op);
+		}
+	}
+}
+
+struct s3_op *
+s3_next(struct s3_client *c, int timeout_ms)
+{
+	double deadline = now_seconds() + timeout_ms / 1000.0;
+
+	for (;;) {
+		struct s3_op *op = c->finished;
+		if (op != NULL) {
+			c->finished = op->next;
+			op->next = NULL;
+			c->pending--;
+			return op;
+		}
+		if (c->pending == 0)
+			return NULL;
+		wake_waiting(c);
+		int slice = c->waiting != NULL ? 50 : 200;
+		struct http_call *h = http_wait(c->http, slice);
+		if (h != NULL) {
+			op = (struct s3_op *)((char *)h - offsetof(struct s3_op, call));
+			op_settle(c, op, h->kept_before);
+			continue;
+		}
+		if (http_running(c->http) == 0 && c->waiting != NULL) {
+			struct timespec ts = { 0, 20 * 1000 * 1000 };
+			nanosleep(&ts, NULL);
+		}
+		if (now_seconds() >= deadline)
+			return NULL;
+	}
+}
+
+int
+s3_pending(struct s3_client *c)
+{
+	return c->pending;
+}
+
+void
+s3_cancel_all(struct s3_client *c)
+{
+	http_cancel_all(c->http);
+	c->waiting = NULL;
+	c->finished = NULL;
+	c->pending = 0;
+}
+
+int
+s3_run(struct s3_client *c, struct s3_op *op, struct dk_err *e)
+{
+	struct s3_op *done;
+	int rc;
+
+	if ((rc = s3_submit(c, op, e)) != DK_OK)
+		return rc;
+	do {
+		done = s3_next(c, 1000);
+	} while (done != op && !(done == NULL && c->pending == 0));
+	if (op->status != DK_OK)
+		*e = op->err;
+	return op->status;
+}
+
+int
+s3_head(struct s3_client *c, const struct objname *n, struct s3_object_info *info,
+    struct dk_err *e)
+{
+	struct s3_op op;
+	int rc;
+
+	s3_op_init(&op, "HEAD", n->bucket, n->key);
+	rc = s3_run(c, &op, e);
+	if (rc == DK_OK) {
+		struct tm tm = { 0 };
+		memset(info, 0, sizeof(*info));
+		info->size = op.call.content_length;
+		snprintf(info->etag, sizeof(info->etag), "%s", op.call.etag);
+		snprintf(info->sha256_meta, sizeof(info->sha256_meta), "%s", op.call.sha256_meta);
+		if (strptime(op.call.last_modified, "%a, %d %b %Y %H:%M:%S", &tm) != NULL)
+			info->mtime = timegm(&tm);
+	}
+	s3_op_free(&op);
+	return rc;
+}
+
+int
+s3_get_small(struct s3_client *c, const struct objname *n, size_t max, struct buf *out,
+    struct dk_err *e)
+{
+	struct s3_op op;
+	int rc;
+
+	s3_op_init(&op, "GET", n->bucket, n->key);
+	rc = s3_run(c, &op, e);
+	if (rc == DK_OK && op.call.body_buf.len > max)
+		rc = dk_fail(e, DK_EDATA, "s3://%s/%s: larger than the %zu bytes expected",
+		    n->bucket, n->key, max);
+	if (rc == DK_OK) {
+		buf_free(out);
+		*out = op.call.body_buf;
+		memset(&op.call.body_buf, 0, sizeof(op.call.body_buf));
+	}
+	s3_op_free(&op);
+	return rc;
+}
+
+int
+s3_put_small(struct s3_client *c, const struct objname *n, const void *body, size_t len,
+    const char *sha256_meta, struct dk_err *e)
+{
+	struct s3_op op;
+	int rc;
+
+	s3_op_init(&op, "PUT", n->bucket, n->key);
+	op.body = body;
+	op.body_len = len;
+	op.send_body = 1;
+	if (sha256_meta != NULL)
+		s3_op_header(&op, "x-amz-meta-sha256", "%s", sha256_meta);
+	rc = s3_run(c, &op, e);
+	s3_op_free(&op);
+	return rc;
+}
+
+int
+s3_list(struct s3_client *c, const char *bucket, const char *prefix, const char *delimiter,
+    int (*on_page)(void *arg, const struct s3xml_list_page *page), void *arg,
+    struct dk_err *e)
+{
+	char *token = NULL;
+	int rc;
+
+	do {
+		struct s3_op op;
+		struct s3xml_list_page page;
+
+		s3_op_init(&op, "GET", bucket, NULL);
+		s3_op_param(&op, "list-type", "2");
+		/* Keys may hold bytes XML 1.0 cannot carry; url encoding keeps
+		 * them intact where the service supports it. */
+		s3_op_param(&op, "encoding-type", "url");
+		if (prefix != NULL && *prefix != '\0')
+			s3_op_param(&op, "prefix", prefix);
+		if (delimiter != NULL)
+			s3_op_param(&op, "delimiter", delimiter);
+		if (token != NULL)
+			s3_op_param(&op, "continuation-token", token);
+		rc = s3_run(c, &op, e);
+		if (rc == DK_OK)
+			rc = s3xml_parse_list(op.call.body_buf.p, op.call.body_buf.len, &page, e);
+		s3_op_free(&op);
+		free(token);
+		token = NULL;
+		if (rc != DK_OK)
+			return rc;
+		rc = on_page(arg, &page);
+		if (rc == DK_OK && page.truncated) {
+			if (page.next_token == NULL)
+				rc = dk_fail(e, DK_ESERVICE, "s3://%s: a truncated listing came "
+				    "without a continuation token", bucket);
+			token = page.next_token;
+			page.next_token = NULL;
+		}
+		s3xml_list_page_free(&page);
+	} while (rc == DK_OK && token != NULL);
+	free(token);
+	return rc;
+}
+
+/* Escapes text for an XML element. */
+static int
+xml_escape_append(struct buf *b, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		const char *r = NULL;
+		char num[16];
+		switch (*s) {
+		case '&': r = "&amp;"; break;
+		case '<': r = "&lt;"; break;
+		case '>': r = "&gt;"; break;
+		case '"': r = "&quot;"; break;
+		case '\'': r = "&apos;"; break;
+		default:
+			if ((unsigned char)*s < 0x20) {
+				snprintf(num, sizeof(num), "&#%d;", *s);
+				r = num;
+			}
+		}
+		if ((r != NULL ? buf_append(b, r, strlen(r)) : buf_append(b, s, 1)) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+md5_base64(const void *data, size_t len, char out[32])
+{
+	unsigned char md[16];
+	unsigned int n = 0;
+
+	EVP_Digest(data, len, md, &n, EVP_md5(), NULL);
+	EVP_EncodeBlock((unsigned char *)out, md, 16);
+}
+
+int
+s3_delete_batch(struct s3_client *c, const char *bucket, char *const *keys, size_t n,
+    void (*on_fail)(void *arg, const struct s3xml_delete_failure *f), void *arg,
+    struct dk_err *e)
+{
+	struct buf body = { 0 };
+	struct s3_op op;
+	struct s3xml_delete_failure *failures;
+	char md5[32];
+	long nfail;
+	int rc = DK_OK;
+
+	buf_append(&body, "<Delete><Quiet>true</Quiet>", 27);
+	for (size_t i = 0; i < n && rc == DK_OK; i++)
+		if (buf_append(&body, "<Object><Key>", 13) != 0 ||
+		    xml_escape_append(&body, keys[i]) != 0 ||
+		    buf_append(&body, "</Key></Object>", 15) != 0)
+			rc = dk_fail(e, DK_EIO, "out of memory");
+	if (rc == DK_OK && buf_append(&body, "</Delete>", 9) != 0)
+		rc = dk_fail(e, DK_EIO, "out of memory");
+	if (rc != DK_OK) {
+		buf_free(&body);
+		return rc;
+	}
+	s3_op_init(&op, "POST", bucket, NULL);
+	s3_op_param(&op, "delete", "");
+	op.body = body.p;
+	op.body_len = body.len;
+	op.send_body = 1;
+	op.sign_body = 1;
+	/* S3 requires a checksum of the request for DeleteObjects. */
+	md5_base64(body.p, body.len, md5);
+	s3_op_header(&op, "content-md5", "%s", md5);
+	rc = s3_run(c, &op, e);
+	if (rc == DK_OK) {
+		nfail = s3xml_parse_delete(op.call.body_buf.p, op.call.body_buf.len, &failures);
+		if (nfail < 0)
+			rc = dk_fail(e, DK_ESERVICE, "s3://%s: the service sent a delete result "
+			    "that cannot be read", bucket);
+		for (long i = 0; i < nfail; i++)
+			on_fail(arg, &failures[i]);
+		if (nfail > 0)
+			s3xml_delete_failures_free(failures, nfail);
+	}
+	s3_op_free(&op);
+	buf_free(&body);
+	return rc;
+}
+
+int
+s3_mpu_create(struct s3_client *c, const struct objname *n, char **upload_id,
+    struct dk_err *e)
+{
+	struct s3_op op;
+	int rc;
+
+	s3_op_init(&op, "POST", n->bucket, n->key);
+	s3_op_param(&op, "uploads", "");
+	op.send_body = 1;
+	op.sign_body = 1;
+	rc = s3_run(c, &op, e);
+	if (rc == DK_OK &&
+	    (*upload_id = s3xml_parse_upload_id(op.call.body_buf.p, op.call.body_buf.len)) == NULL)
+		rc = dk_fail(e, DK_ESERVICE, "s3://%s/%s: the service started a multipart "
+		    "upload without an UploadId", n->bucket, n->key);
+	s3_op_free(&op);
+	return rc;
+}
+
+int
+s3_mpu_complete(struct s3_client *c, const struct objname *n, const char *upload_id,
+    char **etags, size_t nparts, struct dk_err *e)
+{
+	struct buf body = { 0 };
+	struct s3_op op;
+	struct s3xml_error xe;
+	char line[256];
+	int rc;
+
+	buf_append(&body, "<CompleteMultipartUpload>", 25);
+	for (size_t i = 0; i < nparts; i++) {
+		snprintf(line, sizeof(line), "<Part><PartNumber>%zu</PartNumber><ETag>", i + 1);
+		buf_append(&body, line, strlen(line));
+		xml_escape_append(&body, etags[i]);
+		buf_append(&body, "</ETag></Part>", 14);
+	}
+	if (buf_append(&body, "</CompleteMultipartUpload>", 26) != 0) {
+		buf_free(&body);
+		return dk_fail(e, DK_EIO, "out of memory");
+	}
+	s3_op_init(&op, "POST", n->bucket, n->key);
+	s3_op_param(&op, "uploadId", upload_id);
+	op.body = body.p;
+	op.body_len = body.len;
+	op.send_body = 1;
+	op.sign_body = 1;
+	rc = s3_run(c, &op, e);
+	/* S3 may answer 200 and still fail: the error is in the body. */
+	if (rc == DK_OK && s3xml_parse_error(op.call.body_buf.p, op.call.body_buf.len, &xe) == 0)
+		rc = s3_fail(c, e, n->bucket, n->key, 200, xe.code, xe.message);
+	s3_op_free(&op);
+	buf_free(&body);
+	return rc;
+}
+
+int
+s3_mpu_abort(struct s3_client *c, const struct objname *n, const char *upload_id,
+    struct dk_err *e)
+{
+	struct s3_op op;
+	int rc;
+
+	s3_op_init(&op, "DELETE", n->bucket, n->key);
+	s3_op_param(&op, "uploadId", upload_id);
+	rc = s3_run(c, &op, e);
+	s3_op_free(&op);
+	return rc;
+}

@@ -1,0 +1,127 @@
+/* S3 operations over one connection pool: requests are built, signed,
+ * sent (many at once), retried with backoff on transient failures, and
+ * their failures mapped to DESIGN's exit statuses. */
+#ifndef DRKIT_S3_H
+#define DRKIT_S3_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "err.h"
+#include "http.h"
+#include "objname.h"
+#include "s3xml.h"
+#include "settings.h"
+#include "sigv4.h"
+
+struct s3_client;
+
+#define S3_OP_MAXPARAMS 8
+#define S3_OP_MAXHEADERS 8
+
+/* One S3 request and its retry state. The caller owns the op and keeps
+ * bucket, key, param values and body alive until the op is finished. */
+struct s3_op {
+	const char *method;
+	const char *bucket;
+	const char *key;		/* NULL or "" for bucket-level requests */
+	struct sigv4_param params[S3_OP_MAXPARAMS];
+	size_t nparams;
+	struct {			/* extra headers, signed; owned */
+		char *name;
+		char *value;
+	} headers[S3_OP_MAXHEADERS];
+	size_t nheaders;
+	const void *body;
+	size_t body_len;
+	int send_body;
+	int sign_body;			/* sign the body's SHA-256, not UNSIGNED-PAYLOAD */
+	int head;
+	/* A ranged GET [range_start, range_start + range_len), resumed where a
+	 * dropped connection left it; the response must carry pin_etag. */
+	int ranged;
+	uint64_t range_start;
+	uint64_t range_len;
+	char pin_etag[130];
+
+	struct http_call call;		/* the response: status, headers, body_buf */
+	int status;			/* DK_OK or the failure's status once finished */
+	struct dk_err err;
+	void *user;
+
+	/* private */
+	int tries;
+	double retry_at;
+	char *url;
+	struct curl_slist *slist;
+	struct s3_op *next;
+};
+
+/* The pool and settings behind every request. */
+struct s3_client *s3_client_new(const struct settings *set, struct dk_err *e);
+void s3_client_free(struct s3_client *c);
+
+void s3_op_init(struct s3_op *op, const char *method, const char *bucket, const char *key);
+void s3_op_param(struct s3_op *op, const char *name, const char *value);
+void s3_op_header(struct s3_op *op, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Frees what the op owns (headers, response); the op can be reused. */
+void s3_op_free(struct s3_op *op);
+
+/* Starts op; its result comes back from s3_next. */
+int s3_submit(struct s3_client *c, struct s3_op *op, struct dk_err *e);
+/* An op that finished (after its retries), or NULL when none did within
+ * timeout_ms. */
+struct s3_op *s3_next(struct s3_client *c, int timeout_ms);
+/* Ops submitted and not yet returned by s3_next. */
+int s3_pending(struct s3_client *c);
+/* Stops every op in flight (cleanup after an interruption or failure). */
+void s3_cancel_all(struct s3_client *c);
+
+/* Runs op alone to completion; returns op->status and copies its error. */
+int s3_run(struct s3_client *c, struct s3_op *op, struct dk_err *e);
+
+/* Maps an S3 failure (HTTP status, S3 error code) to a status and message
+ * naming what; the one place where S3 codes become exit statuses. */
+int s3_fail(struct s3_client *c, struct dk_err *e, const char *bucket, const char *key,
+    long http_status, const char *code, const char *message);
+
+struct s3_object_info {
+	uint64_t size;
+	time_t mtime;
+	char etag[130];
+	char sha256_meta[80];	/* "" when the object has none */
+};
+
+int s3_head(struct s3_client *c, const struct objname *n, struct s3_object_info *info,
+    struct dk_err *e);
+/* GETs a small object whole into out (at most max bytes). */
+int s3_get_small(struct s3_client *c, const struct objname *n, size_t max, struct buf *out,
+    struct dk_err *e);
+int s3_put_small(struct s3_client *c, const struct objname *n, const void *body, size_t len,
+    const char *sha256_meta, struct dk_err *e);
+
+/* Lists every page under prefix; on_page is called per page and may stop
+ * the listing by returning non-zero (returned as is). */
+int s3_list(struct s3_client *c, const char *bucket, const char *prefix, const char *delimiter,
+    int (*on_page)(void *arg, const struct s3xml_list_page *page), void *arg,
+    struct dk_err *e);
+
+/* Deletes up to 1000 keys in one DeleteObjects request; keys that failed
+ * are reported through on_fail. */
+int s3_delete_batch(struct s3_client *c, const char *bucket, char *const *keys, size_t n,
+    void (*on_fail)(void *arg, const struct s3xml_delete_failure *f), void *arg,
+    struct dk_err *e);
+
+/* Multipart upload. */
+int s3_mpu_create(struct s3_client *c, const struct objname *n,
+    char **upload_id, struct dk_err *e);
+int s3_mpu_complete(struct s3_client *c, const struct objname *n, const char *upload_id,
+    char **etags, size_t nparts, struct dk_err *e);
+int s3_mpu_abort(struct s3_client *c, const struct objname *n, const char *upload_id,
+    struct dk_err *e);
+
+/* The endpoint's host, for messages. */
+const char *s3_client_endpoint(const struct s3_client *c);
+
+#endif

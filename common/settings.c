@@ -1,0 +1,244 @@
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "settings.h"
+
+/* The subset of an AWS profile drkit reads. */
+struct profile {
+	char *access_key;
+	char *secret_key;
+	char *session_token;
+	char *region;
+	char *endpoint;
+};
+
+static char *
+env_dup(const char *name)
+{
+	const char *v = getenv(name);
+
+	return (v != NULL && *v != '\0') ? strdup(v) : NULL;
+}
+
+static char *
+trim(char *s)
+{
+	char *end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+static void
+profile_set(struct profile *p, const char *name, const char *value, int in_s3_block)
+{
+	char **slot = NULL;
+
+	if (strcmp(name, "aws_access_key_id") == 0)
+		slot = &p->access_key;
+	else if (strcmp(name, "aws_secret_access_key") == 0)
+		slot = &p->secret_key;
+	else if (strcmp(name, "aws_session_token") == 0)
+		slot = &p->session_token;
+	else if (strcmp(name, "region") == 0 && !in_s3_block)
+		slot = &p->region;
+	else if (strcmp(name, "endpoint_url") == 0)
+		slot = &p->endpoint;	/* the s3 = block's one is the more specific */
+	if (slot == NULL || *value == '\0')
+		return;
+	if (*slot != NULL && !(in_s3_block && slot == &p->endpoint))
+		return;
+	free(*slot);
+	*slot = strdup(value);
+}
+
+/* Reads section want ("default", or "profile NAME" in the config file) of
+ * an INI-style AWS file, including a nested "s3 =" block. */
+static void
+profile_read(const char *path, const char *want, struct profile *p)
+{
+	FILE *f;
+	char line[4096];
+	int in_section = 0, in_s3_block = 0;
+
+	if (path == NULL || (f = fopen(path, "r")) == NULL)
+		return;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		int indented = line[0] == ' ' || line[0] == '\t';
+		char *s = trim(line), *eq;
+
+		if (*s == '\0' || *s == '#' || *s == ';')
+			continue;
+		if (*s == '[') {
+			char *end = strchr(s, ']');
+			if (end != NULL)
+				*end = '\0';
+			in_section = strcmp(trim(s + 1), want) == 0;
+			in_s3_block = 0;
+			continue;
+		}
+		if (!in_section || (eq = strchr(s, '=')) == NULL)
+			continue;
+		*eq = '\0';
+		char *name = trim(s), *value = trim(eq + 1);
+		if (!indented)
+			in_s3_block = strcmp(name, "s3") == 0 && *value == '\0';
+		if (!indented || in_s3_block)
+			profile_set(p, name, value, indented && in_s3_block);
+	}
+	fclose(f);
+}
+
+static char *
+aws_file(const char *var, const char *name)
+{
+	const char *home = getenv("HOME");
+	char *path;
+
+	if (getenv(var) != NULL)
+		return strdup(getenv(var));
+	if (home == NULL)
+		return NULL;
+	if (asprintf(&path, "%s/.aws/%s", home, name) < 0)
+		return NULL;
+	return path;
+}
+
+static void
+profile_load(struct profile *p)
+{
+	const char *name = getenv("AWS_PROFILE");
+	char *creds = aws_file("AWS_SHARED_CREDENTIALS_FILE", "credentials");
+	char *config = aws_file("AWS_CONFIG_FILE", "config");
+	char *section = NULL;
+
+	if (name == NULL || *name == '\0')
+		name = "default";
+	profile_read(creds, name, p);
+	if (strcmp(name, "default") == 0)
+		profile_read(config, "default", p);
+	else if (asprintf(&section, "profile %s", name) >= 0)
+		profile_read(config, section, p);
+	free(section);
+	free(creds);
+	free(config);
+}
+
+static void
+profile_free(struct profile *p)
+{
+	free(p->access_key);
+	free(p->secret_key);
+	free(p->session_token);
+	free(p->region);
+	free(p->endpoint);
+}
+
+/* Takes *from when *to is still unset: first found wins. */
+static void
+take(char **to, char **from)
+{
+	if (*to == NULL && *from != NULL) {
+		*to = *from;
+		*from = NULL;
+	}
+}
+
+static int
+settings_credentials(struct settings *s, struct profile *p, struct dk_err *e)
+{
+	if ((s->access_key = env_dup("R2_ACCESS_KEY_ID")) != NULL) {
+		s->secret_key = env_dup("R2_SECRET_ACCESS_KEY");
+		s->secret_from = "R2_SECRET_ACCESS_KEY";
+	} else if ((s->access_key = env_dup("AWS_ACCESS_KEY_ID")) != NULL) {
+		s->secret_key = env_dup("AWS_SECRET_ACCESS_KEY");
+		s->session_token = env_dup("AWS_SESSION_TOKEN");
+		s->secret_from = "AWS_SECRET_ACCESS_KEY";
+	} else {
+		take(&s->access_key, &p->access_key);
+		take(&s->secret_key, &p->secret_key);
+		take(&s->session_token, &p->session_token);
+		s->secret_from = "aws_secret_access_key in the AWS profile";
+	}
+	if (s->access_key == NULL)
+		return dk_fail(e, DK_ECONFIG, "no credentials: set R2_ACCESS_KEY_ID and "
+		    "R2_SECRET_ACCESS_KEY (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
+		    "or a profile in ~/.aws/credentials)");
+	if (s->secret_key == NULL)
+		return dk_fail(e, DK_ECONFIG, "no secret key: set %s", s->secret_from);
+	return DK_OK;
+}
+
+static int
+settings_endpoint(struct settings *s, struct profile *p, struct dk_err *e)
+{
+	int r2_endpoint = 0;
+
+	if ((s->endpoint = env_dup("R2_ENDPOINT")) != NULL)
+		r2_endpoint = 1;
+	else if ((s->endpoint = env_dup("AWS_ENDPOINT_URL_S3")) == NULL)
+		s->endpoint = env_dup("AWS_ENDPOINT_URL");
+	take(&s->endpoint, &p->endpoint);
+
+	if (s->endpoint == NULL && getenv("R2_ACCESS_KEY_ID") != NULL)
+		return dk_fail(e, DK_ECONFIG, "no endpoint: set R2_ENDPOINT "
+		    "(https://ACCOUNT_ID.r2.cloudflarestorage.com)");
+	if (s->endpoint != NULL) {
+		size_t n = strlen(s->endpoint);
+		if (strncmp(s->endpoint, "https://", 8) != 0 &&
+		    strncmp(s->endpoint, "http://", 7) != 0)
+			return dk_fail(e, DK_ECONFIG, "endpoint %s: must start with https:// "
+			    "(or http:// for a local server)", s->endpoint);
+		while (n > 0 && s->endpoint[n - 1] == '/')
+			s->endpoint[--n] = '\0';
+		s->path_style = 1;
+	}
+
+	/* R2 signs with region "auto"; an AWS region left in the environment
+	 * for other tools must not break it. */
+	if (!r2_endpoint && (s->region = env_dup("AWS_REGION")) == NULL)
+		s->region = env_dup("AWS_DEFAULT_REGION");
+	if (!r2_endpoint)
+		take(&s->region, &p->region);
+	if (s->region == NULL)
+		s->region = strdup(s->endpoint != NULL ? "auto" : "us-east-1");
+	return DK_OK;
+}
+
+int
+settings_load(struct settings *s, struct dk_err *e)
+{
+	struct profile p = { 0 };
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	profile_load(&p);
+	rc = settings_credentials(s, &p, e);
+	if (rc == DK_OK)
+		rc = settings_endpoint(s, &p, e);
+	s->bucket = env_dup("R2_BUCKET");
+	s->ca_bundle = env_dup("AWS_CA_BUNDLE");
+	profile_free(&p);
+	if (rc != DK_OK)
+		settings_free(s);
+	return rc;
+}
+
+void
+settings_free(struct settings *s)
+{
+	free(s->access_key);
+	free(s->secret_key);
+	free(s->session_token);
+	free(s->endpoint);
+	free(s->region);
+	free(s->bucket);
+	free(s->ca_bundle);
+	memset(s, 0, sizeof(*s));
+}

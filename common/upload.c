@@ -1,0 +1,351 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "upload.h"
+
+size_t
+upload_part_size_for(uint64_t expected, size_t want)
+{
+	uint64_t need = (expected + UPLOAD_MAX_PARTS - 1) / UPLOAD_MAX_PARTS;
+	const uint64_t mib = 1024 * 1024;
+
+	need = (need + mib - 1) / mib * mib;	/* whole MiB, for readable notes */
+	return need > want ? (size_t)need : want;
+}
+
+/* Where parts may differ, they grow so that 10,000 of them reach 5 TiB:
+ * the size doubles every 1,000 parts. */
+static size_t
+part_size_at(const struct upload *u, size_t part_number)
+{
+	size_t s = u->o.part_size;
+
+	if (u->o.equal_parts)
+		return s;
+	for (size_t i = (part_number - 1) / 1000; i > 0 && s < (size_t)1 << 30; i--)
+		s *= 2;
+	return s;
+}
+
+/* Waits for one part in flight and records its ETag. */
+static int
+part_collect(struct upload *u, struct dk_err *e)
+{
+	struct s3_op *op;
+	struct upload_part *p;
+
+	while ((op = s3_next(u->c, 200)) == NULL) {
+		if (cli_interrupted)
+			return dk_fail(e, DK_EIO, "interrupted");
+		if (s3_pending(u->c) == 0)
+			return dk_fail(e, DK_EIO, "internal error: no part in flight");
+	}
+	p = op->user;
+	p->busy = 0;
+	if (op->status != DK_OK)
+		return dk_fail(e, op->err.status, "part %zu: %s", p->number, op->err.msg);
+	if ((u->etags[p->number - 1] = strdup(op->call.etag)) == NULL)
+		return dk_fail(e, DK_EIO, "out of memory");
+	s3_op_free(op);
+	return DK_OK;
+}
+
+static int
+etags_reserve(struct upload *u, size_t n, struct dk_err *e)
+{
+	if (n <= u->cap_etags)
+		return DK_OK;
+	size_t cap = u->cap_etags ? u->cap_etags * 2 : 64;
+	char **p = realloc(u->etags, cap * sizeof(*p));
+	if (p == NULL)
+		return dk_fail(e, DK_EIO, "out of memory");
+	memset(p + u->cap_etags, 0, (cap - u->cap_etags) * sizeof(*p));
+	u->etags = p;
+	u->cap_etags = cap;
+	return DK_OK;
+}
+
+static int
+part_submit(struct upload *u, struct upload_part *p, struct dk_err *e)
+{
+	int rc;
+
+	if (u->upload_id == NULL &&
+	    (rc = s3_mpu_create(u->c, u->name, &u->upload_id, e)) != DK_OK)
+		return rc;
+	p->number = ++u->nparts;
+	if ((rc = etags_reserve(u, u->nparts, e)) != DK_OK)
+		return rc;
+	snprintf(p->number_str, sizeof(p->number_str), "%zu", p->number);
+	s3_op_init(&p->op, "PUT", u->name->bucket, u->name->key);
+	s3_op_param(&p->op, "partNumber", p->number_str);
+	s3_op_param(&p->op, "uploadId", u->upload_id);
+	p->op.body = p->data;
+	p->op.body_len = p->len;
+	p->op.send_body = 1;
+	p->op.user = p;
+	p->busy = 1;
+	u->filling = -1;
+	return s3_submit(u->c, &p->op, e);
+}
+
+/* The buffer to fill next: a free one, after waiting for a part if all
+ * are in flight. */
+static int
+buffer_next(struct upload *u, struct dk_err *e)
+{
+	int rc;
+	size_t want = part_size_at(u, u->nparts + 1);
+
+	for (;;) {
+		for (int i = 0; i < u->nbufs; i++) {
+			struct upload_part *p = &u->parts[i];
+			if (p->busy)
+				continue;
+			if (p->cap < want) {
+				free(p->data);
+				if ((p->data = malloc(want)) == NULL)
+					return dk_fail(e, DK_EIO, "out of memory for a %zu-byte part", want);
+				p->cap = want;
+			}
+			p->len = 0;
+			u->filling = i;
+			u->part_size = want;
+			return DK_OK;
+		}
+		if ((rc = part_collect(u, e)) != DK_OK)
+			return rc;
+	}
+}
+
+static int
+too_large(struct upload *u, struct dk_err *e)
+{
+	return dk_fail(e, DK_ESAFETY, "s3://%s/%s: the stream is larger than %zu parts of "
+	    "%zu bytes: give --expected-size (or a larger --part-size)", u->name->bucket,
+	    u->name->key, (size_t)UPLOAD_MAX_PARTS, u->o.part_size);
+}
+
+static int
+upload_write(struct sink *s, const void *buf, size_t len, struct dk_err *e)
+{
+	struct upload *u = (struct upload *)s;
+	const char *p = buf;
+	int rc;
+
+	sha256_update(&u->hash, buf, len);
+	u->total += len;
+	if (u->exists)
+		return DK_OK;	/* only hashed: compared with what is there at finish */
+	while (len > 0) {
+		struct upload_part *cur = u->filling >= 0 ? &u->parts[u->filling] : NULL;
+		/* A full buffer is sent only once more data proves it is not the
+		 * whole stream: a stream that fits in one part is a single PUT. */
+		if (cur != NULL && cur->len == u->part_size) {
+			if (u->nparts + 1 >= UPLOAD_MAX_PARTS)
+				return too_large(u, e);
+			if ((rc = part_submit(u, cur, e)) != DK_OK)
+				return rc;
+			cur = NULL;
+		}
+		if (cur == NULL) {
+			if ((rc = buffer_next(u, e)) != DK_OK)
+				return rc;
+			cur = &u->parts[u->filling];
+		}
+		size_t n = u->part_size - cur->len;
+		if (n > len)
+			n = len;
+		memcpy(cur->data + cur->len, p, n);
+		cur->len += n;
+		p += n;
+		len -= n;
+	}
+	return DK_OK;
+}
+
+static void
+upload_abort(struct sink *s)
+{
+	struct upload *u = (struct upload *)s;
+	struct dk_err e = { 0 };
+
+	s3_cancel_all(u->c);
+	for (int i = 0; i < u->nbufs; i++)
+		u->parts[i].busy = 0;
+	if (u->upload_id == NULL)
+		return;
+	if (s3_mpu_abort(u->c, u->name, u->upload_id, &e) != DK_OK)
+		cli_note("cannot abort the multipart upload %s of s3://%s/%s: %s", u->upload_id,
+		    u->name->bucket, u->name->key, e.msg);
+	free(u->upload_id);
+	u->upload_id = NULL;
+}
+
+static int
+put_sidecar(struct upload *u, struct dk_err *e)
+{
+	struct objname side;
+	const char *base = strrchr(u->name->key, '/');
+	char *line = NULL;
+	int rc;
+
+	base = base != NULL ? base + 1 : u->name->key;
+	side.bucket = u->name->bucket;
+	/* sha256sum's format, so that "sha256sum -c" of a download works. */
+	if (asprintf(&side.key, "%s.sha256", u->name->key) < 0 ||
+	    asprintf(&line, "%s  %s\n", u->hex, base) < 0) {
+		free(side.key);
+		return dk_fail(e, DK_EIO, "out of memory");
+	}
+	rc = s3_put_small(u->c, &side, line, strlen(line), NULL, e);
+	free(side.key);
+	free(line);
+	return rc;
+}
+
+static int
+finish_existing(struct upload *u, struct dk_err *e)
+{
+	if (u->existing_sha256[0] != '\0' && strcmp(u->existing_sha256, u->hex) == 0) {
+		u->identical = 1;
+		return DK_OK;
+	}
+	return dk_fail(e, DK_ESAFETY, "s3://%s/%s exists%s: not replaced (--no-clobber)",
+	    u->name->bucket, u->name->key, u->existing_sha256[0] ? " and differs" :
+	    " with no recorded checksum to compare");
+}
+
+static int
+finish_single(struct upload *u, struct dk_err *e)
+{
+	struct upload_part *p = u->filling >= 0 ? &u->parts[u->filling] : NULL;
+	struct s3_op op;
+	int rc;
+
+	s3_op_init(&op, "PUT", u->name->bucket, u->name->key);
+	op.body = p ? p->data : "";
+	op.body_len = p ? p->len : 0;
+	op.send_body = 1;
+	s3_op_header(&op, "x-amz-meta-sha256", "%s", u->hex);
+	if (u->o.no_clobber)
+		s3_op_header(&op, "if-none-match", "*");
+	rc = s3_run(u->c, &op, e);
+	s3_op_free(&op);
+	return rc;
+}
+
+static int
+finish_multipart(struct upload *u, struct dk_err *e)
+{
+	int rc = DK_OK;
+
+	if (u->filling >= 0 && u->parts[u->filling].len > 0)
+		rc = part_submit(u, &u->parts[u->filling], e);
+	while (rc == DK_OK && s3_pending(u->c) > 0)
+		rc = part_collect(u, e);
+	if (rc == DK_OK)
+		rc = s3_mpu_complete(u->c, u->name, u->upload_id, u->etags, u->nparts, e);
+	if (rc == DK_OK) {
+		free(u->upload_id);
+		u->upload_id = NULL;
+	}
+	return rc;
+}
+
+static int
+upload_finish(struct sink *s, struct dk_err *e)
+{
+	struct upload *u = (struct upload *)s;
+	unsigned char digest[SHA256_LEN];
+	int rc;
+
+	sha256_final(&u->hash, digest);
+	sha256_hex(digest, u->hex);
+	if (u->exists)
+		return finish_existing(u, e);
+	if (u->total == 0 && !u->o.allow_empty) {
+		upload_abort(s);
+		return dk_fail(e, DK_ESAFETY, "empty input: nothing uploaded to s3://%s/%s "
+		    "(--allow-empty uploads an empty object)", u->name->bucket, u->name->key);
+	}
+	rc = u->nparts == 0 ? finish_single(u, e) : finish_multipart(u, e);
+	if (rc != DK_OK) {
+		upload_abort(s);
+		return rc;
+	}
+	if (u->o.sidecar)
+		rc = put_sidecar(u, e);
+	return rc;
+}
+
+/* no_clobber: what is there already, and its recorded checksum. */
+static int
+probe_existing(struct upload *u, struct dk_err *e)
+{
+	struct s3_object_info info;
+	struct dk_err he = { 0 };
+	struct objname side;
+	struct buf b = { 0 };
+	int rc = s3_head(u->c, u->name, &info, &he);
+
+	if (rc == DK_ENOTFOUND)
+		return DK_OK;
+	if (rc != DK_OK)
+		return dk_fail(e, he.status, "%s", he.msg);
+	u->exists = 1;
+	if (info.sha256_meta[0] != '\0') {
+		snprintf(u->existing_sha256, sizeof(u->existing_sha256), "%.64s", info.sha256_meta);
+		return DK_OK;
+	}
+	side.bucket = u->name->bucket;
+	if (asprintf(&side.key, "%s.sha256", u->name->key) < 0)
+		return dk_fail(e, DK_EIO, "out of memory");
+	dk_err_clear(&he);
+	if (s3_get_small(u->c, &side, 4096, &b, &he) == DK_OK && b.len >= SHA256_HEXLEN)
+		snprintf(u->existing_sha256, sizeof(u->existing_sha256), "%.*s", SHA256_HEXLEN, b.p);
+	buf_free(&b);
+	free(side.key);
+	return DK_OK;
+}
+
+int
+upload_open(struct upload *u, struct s3_client *c, const struct objname *name,
+    const struct upload_opts *o, struct dk_err *e)
+{
+	int rc;
+
+	memset(u, 0, sizeof(*u));
+	u->sink.write = upload_write;
+	u->sink.finish = upload_finish;
+	u->sink.abort = upload_abort;
+	u->c = c;
+	u->name = name;
+	u->o = *o;
+	u->filling = -1;
+	u->nbufs = o->jobs + 1;
+	if ((u->parts = calloc((size_t)u->nbufs, sizeof(*u->parts))) == NULL)
+		return dk_fail(e, DK_EIO, "out of memory");
+	if ((rc = sha256_init(&u->hash, e)) != DK_OK)
+		return rc;
+	if (o->no_clobber)
+		return probe_existing(u, e);
+	return DK_OK;
+}
+
+void
+upload_free(struct upload *u)
+{
+	for (int i = 0; i < u->nbufs; i++) {
+		s3_op_free(&u->parts[i].op);
+		free(u->parts[i].data);
+	}
+	free(u->parts);
+	for (size_t i = 0; i < u->nparts && u->etags != NULL; i++)
+		free(u->etags[i]);
+	free(u->etags);
+	free(u->upload_id);
+	sha256_free(&u->hash);
+}
