@@ -9,55 +9,47 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "buf.h"
 #include "sigv4.h"
 
 #define SIGV4_ALGORITHM "AWS4-HMAC-SHA256"
 
-/* A growable string; a failed allocation sticks, so that a sequence of
- * appends needs one check at the end. */
+/* A string under construction on common/buf; a failed allocation sticks,
+ * so that a sequence of appends needs one check at the end. */
 struct sbuf {
-	char *s;
-	size_t len, cap;
+	struct buf b;
 	int failed;
 };
 
 static void
-sbuf_addn(struct sbuf *b, const char *s, size_t n)
+sbuf_addn(struct sbuf *sb, const char *s, size_t n)
 {
-	if (b->failed)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *p = realloc(b->s, cap);
-		if (p == NULL) {
-			b->failed = 1;
-			return;
-		}
-		b->s = p;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
+	if (!sb->failed && buf_append(&sb->b, s, n) != 0)
+		sb->failed = 1;
 }
 
 static void
-sbuf_add(struct sbuf *b, const char *s)
+sbuf_add(struct sbuf *sb, const char *s)
 {
-	sbuf_addn(b, s, strlen(s));
+	sbuf_addn(sb, s, strlen(s));
 }
 
-/* The string built, or NULL (and nothing leaked) when an append failed. */
-static char *
-sbuf_finish(struct sbuf *b)
+static const char *
+sbuf_str(const struct sbuf *sb)
 {
-	if (b->failed || b->s == NULL) {
-		free(b->s);
-		return b->failed ? NULL : strdup("");
+	return sb->b.p != NULL ? sb->b.p : "";
+}
+
+/* The string built, handed to the caller, or NULL (and nothing leaked)
+ * when an append failed. */
+static char *
+sbuf_finish(struct sbuf *sb)
+{
+	if (sb->failed) {
+		buf_free(&sb->b);
+		return NULL;
 	}
-	return b->s;
+	return sb->b.p != NULL ? sb->b.p : strdup("");
 }
 
 static int
@@ -132,7 +124,7 @@ sigv4_canonical_query(const struct sigv4_param *params, size_t n)
 	}
 	free(enc);
 	if (failed) {
-		free(b.s);
+		buf_free(&b.b);
 		return NULL;
 	}
 	return sbuf_finish(&b);
@@ -250,12 +242,6 @@ add_canonical_headers(const struct sigv4_header *headers, size_t n,
 	return failed ? -1 : 0;
 }
 
-static const char *
-sbuf_str(const struct sbuf *b)
-{
-	return b->s != NULL ? b->s : "";
-}
-
 /* The canonical request of req with params in place of req->params (a
  * presigned URL adds its own), and the signed header list in *names. */
 static char *
@@ -280,7 +266,7 @@ canonical_request(const struct sigv4_request *req, const struct sigv4_param *par
 		b.failed = 1;
 	free(uri);
 	free(query);
-	free(hdrs.s);
+	buf_free(&hdrs.b);
 	char *out = sbuf_finish(&b);
 	*names = sbuf_finish(&hnames);
 	if (out == NULL || *names == NULL) {
@@ -368,20 +354,20 @@ sign_canonical(const struct sigv4_key *key, const char *amz_date,
 	memcpy(date8, amz_date, 8);
 	date8[8] = '\0';
 	if (!sts.failed && !secret.failed &&
-	    hmac_sha256(secret.s, secret.len, date8, k) == 0 &&
+	    hmac_sha256(secret.b.p, secret.b.len, date8, k) == 0 &&
 	    hmac_sha256(k, 32, key->region, k) == 0 &&
 	    hmac_sha256(k, 32, key_service(key), k) == 0 &&
 	    hmac_sha256(k, 32, "aws4_request", k) == 0 &&
-	    hmac_sha256(k, 32, sts.s, digest) == 0) {
+	    hmac_sha256(k, 32, sts.b.p, digest) == 0) {
 		hex_encode(digest, 32, sig);
 		rc = 0;
 	}
 	/* The secret and the keys derived from it do not outlive the call. */
-	if (secret.s != NULL)
-		OPENSSL_cleanse(secret.s, secret.len);
+	if (secret.b.p != NULL)
+		OPENSSL_cleanse(secret.b.p, secret.b.len);
 	OPENSSL_cleanse(k, sizeof(k));
-	free(secret.s);
-	free(sts.s);
+	buf_free(&secret.b);
+	buf_free(&sts.b);
 	return rc;
 }
 
@@ -449,7 +435,7 @@ sigv4_presign(const struct sigv4_key *key, const struct sigv4_request *req,
 	if (n > 0)
 		memcpy(all, req->params, n * sizeof(*all));
 	all[n++] = (struct sigv4_param){ "X-Amz-Algorithm", SIGV4_ALGORITHM };
-	all[n++] = (struct sigv4_param){ "X-Amz-Credential", cred.s };
+	all[n++] = (struct sigv4_param){ "X-Amz-Credential", cred.b.p };
 	all[n++] = (struct sigv4_param){ "X-Amz-Date", amz_date };
 	all[n++] = (struct sigv4_param){ "X-Amz-Expires", expires_s };
 	all[n++] = (struct sigv4_param){ "X-Amz-SignedHeaders", sbuf_str(&names) };
@@ -473,9 +459,9 @@ sigv4_presign(const struct sigv4_key *key, const struct sigv4_request *req,
 fail:
 	url.failed = 1;
 done:
-	free(cred.s);
-	free(hdrs.s);
-	free(names.s);
+	buf_free(&cred.b);
+	buf_free(&hdrs.b);
+	buf_free(&names.b);
 	free(all);
 	free(cr);
 	free(cr_names);
