@@ -1,7 +1,12 @@
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 
+#include "cli.h"
+#include "io.h"
 #include "sha256.h"
 
 int
@@ -33,6 +38,36 @@ sha256_free(struct sha256 *h)
 {
 	EVP_MD_CTX_free(h->ctx);
 	h->ctx = NULL;
+}
+
+int
+sha256_fd(int fd, const char *what, unsigned char digest[SHA256_LEN], struct dk_err *e)
+{
+	struct sha256 h = { NULL };
+	unsigned char *buf = malloc(IO_BUFSIZE);
+	ssize_t n;
+	int st;
+
+	if (buf == NULL)
+		return dk_fail(e, DK_EIO, "out of memory for the read buffer");
+	if ((st = sha256_init(&h, e)) != DK_OK) {
+		free(buf);
+		return st;
+	}
+	while ((n = read(fd, buf, IO_BUFSIZE)) != 0) {
+		if (n < 0 && errno == EINTR && !cli_interrupted)
+			continue;
+		if (n < 0) {
+			st = dk_fail(e, DK_EIO, "%s: %s", what, strerror(errno));
+			break;
+		}
+		sha256_update(&h, buf, (size_t)n);
+	}
+	if (st == DK_OK)
+		sha256_final(&h, digest);
+	sha256_free(&h);
+	free(buf);
+	return st;
 }
 
 void

@@ -22,6 +22,10 @@ void sha256_update(struct sha256 *h, const void *buf, size_t len);
 void sha256_final(struct sha256 *h, unsigned char out[SHA256_LEN]);
 void sha256_free(struct sha256 *h);
 
+/* Hashes fd to its end into digest. On a read error e says
+ * "WHAT: strerror" (DK_EIO), as coreutils words it. */
+int sha256_fd(int fd, const char *what, unsigned char digest[SHA256_LEN], struct dk_err *e);
+
 /* hex gets 64 lowercase hex digits and a NUL. */
 void sha256_hex(const unsigned char digest[SHA256_LEN], char hex[SHA256_HEXLEN + 1]);
 
