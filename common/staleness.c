@@ -96,7 +96,8 @@ select_backups(struct ls_list *l, const struct staleness_policy *p)
 		l->v[n++] = l->v[i];
 		l->v[i] = t;
 	}
-	qsort(l->v, n, sizeof(l->v[0]), by_time_desc);
+	if (n > 1)
+		qsort(l->v, n, sizeof(l->v[0]), by_time_desc);
 	return n;
 }
 
