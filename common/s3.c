@@ -80,6 +80,18 @@ s3_client_new(const struct settings *set, struct dk_err *e)
 	return c;
 }
 
+struct s3_client *
+s3_connect(struct settings *set, struct dk_err *e)
+{
+	struct s3_client *c;
+
+	if (settings_load(set, e) != DK_OK)
+		return NULL;
+	if ((c = s3_client_new(set, e)) == NULL)
+		settings_free(set);
+	return c;
+}
+
 void
 s3_client_free(struct s3_client *c)
 {

@@ -59,6 +59,9 @@ struct s3_op {
 
 /* The pool and settings behind every request. */
 struct s3_client *s3_client_new(const struct settings *set, struct dk_err *e);
+/* Loads set from the environment and makes a client on it: what every
+ * S3 program does first. */
+struct s3_client *s3_connect(struct settings *set, struct dk_err *e);
 void s3_client_free(struct s3_client *c);
 
 void s3_op_init(struct s3_op *op, const char *method, const char *bucket, const char *key);

@@ -1,0 +1,141 @@
+/* r2get: stream S3 objects to stdout, or to a file that appears only when
+ * complete. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "download.h"
+#include "io.h"
+#include "outfile.h"
+#include "progress.h"
+#include "s3.h"
+#include "units.h"
+
+static void
+usage(void)
+{
+	printf("usage: r2get [-hqv] [-j JOBS] [-o FILE] [--chunk-size SIZE] [--progress]\n"
+	    "             NAME...\n"
+	    "Writes the objects NAME (s3://BUCKET/KEY, r2://BUCKET/KEY, or KEY in $R2_BUCKET)\n"
+	    "to standard output, one after the other, or to FILE.\n\n"
+	    "  -o, --output FILE      write to FILE, created under a temporary name and\n"
+	    "                         renamed only when every byte arrived\n"
+	    "  -j, --jobs N           ranged GETs in flight at once (default 8)\n"
+	    "      --chunk-size SIZE  bytes per ranged GET (default 8M)\n"
+	    "      --progress         show bytes, rate and ETA on stderr\n"
+	    "      --no-progress      never show progress (default: on a terminal)\n"
+	    "  -q, --quiet            print errors only\n"
+	    "  -v, --verbose          trace every request on stderr\n"
+	    "  -h, --help             print this help and exit\n"
+	    "      --version          print the version and exit\n");
+}
+
+static void
+show_progress(void *arg, uint64_t done, uint64_t size)
+{
+	struct progress *p = arg;
+
+	p->total = size;
+	progress_update(p, done, NULL);
+}
+
+static int
+get_all(struct s3_client *c, const struct settings *set, char **names, int n,
+    struct sink *out, struct download_opts *o, struct dk_err *e)
+{
+	int rc = DK_OK;
+
+	for (int i = 0; i < n && rc == DK_OK; i++) {
+		struct objname name;
+		if ((rc = objname_parse(names[i], set->bucket, &name, e)) != DK_OK)
+			break;
+		if (name.key[0] == '\0')
+			rc = dk_fail(e, DK_EUSAGE, "%s: names a bucket, not an object", names[i]);
+		else
+			rc = download_object(c, &name, out, o, e);
+		objname_free(&name);
+	}
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "chunk-size", required_argument, NULL, 'C' },
+		{ "progress", no_argument, NULL, 'P' },
+		{ "no-progress", no_argument, NULL, 'N' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct download_opts o = { .jobs = 8, .chunk = 8u << 20 };
+	struct outfile f = { .fd = -1 };
+	struct io_fd_sink out_stdout;
+	struct sink *out;
+	struct settings set;
+	struct s3_client *c;
+	struct progress prog;
+	struct dk_err e = { 0 };
+	const char *output = NULL;
+	unsigned long long size;
+	int ch, progress_mode = -1, rc;
+	long jobs;
+
+	cli_init("r2get");
+	while ((ch = getopt_long(argc, argv, "o:j:qvh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'o': output = optarg; break;
+		case 'j':
+			jobs = strtol(optarg, NULL, 10);
+			if (jobs < 1 || jobs > 64)
+				return cli_usage_error("--jobs: want 1 to 64, not '%s'", optarg);
+			o.jobs = (int)jobs;
+			break;
+		case 'C':
+			if (units_parse_size(optarg, &size, &e) != DK_OK || size < 1 ||
+			    size > (1ull << 30))
+				return cli_usage_error("--chunk-size: want 1 to 1G, not '%s'", optarg);
+			o.chunk = (size_t)size;
+			break;
+		case 'P': progress_mode = 1; break;
+		case 'N': progress_mode = 0; break;
+		case 'q': cli_quiet = 1; break;
+		case 'v': cli_verbose = 1; break;
+		case 'h': usage(); return 0;
+		case 'V': return cli_version();
+		default: return cli_usage_error("unknown option");
+		}
+	}
+	if (optind == argc)
+		return cli_usage_error("name at least one object");
+	if ((c = s3_connect(&set, &e)) == NULL)
+		return cli_fail(&e);
+
+	io_fd_sink_init(&out_stdout, STDOUT_FILENO, "standard output");
+	out = &out_stdout.sink;
+	if (output != NULL && (rc = outfile_open(&f, output, &e)) != DK_OK)
+		goto done;
+	if (output != NULL)
+		out = &f.fd_sink.sink;
+	progress_init(&prog, progress_mode, 0);
+	o.progress = show_progress;
+	o.arg = &prog;
+	rc = get_all(c, &set, argv + optind, argc - optind, out, &o, &e);
+	if (rc == DK_OK && output != NULL)
+		rc = outfile_commit(&f, &e);
+	progress_end(&prog, prog.total, NULL);
+done:
+	if (output != NULL)
+		outfile_discard(&f);
+	s3_client_free(c);
+	settings_free(&set);
+	return rc == DK_OK ? 0 : cli_fail(&e);
+}

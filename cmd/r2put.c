@@ -1,0 +1,210 @@
+/* r2put: stream standard input into one S3 object, verified, with its
+ * SHA-256 recorded beside it. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "progress.h"
+#include "pump.h"
+#include "s3.h"
+#include "units.h"
+#include "upload.h"
+#include "verify.h"
+
+static void
+usage(void)
+{
+	printf("usage: r2put [-hqv] [-j JOBS] [--verify gzip|pgdump] [--no-clobber]\n"
+	    "             [--allow-empty] [--part-size SIZE] [--expected-size SIZE]\n"
+	    "             [--progress] NAME\n"
+	    "Uploads standard input to the object NAME (s3://BUCKET/KEY, r2://BUCKET/KEY,\n"
+	    "or KEY in $R2_BUCKET) and records its SHA-256 in NAME.sha256.\n\n"
+	    "      --verify MODE       complete the upload only if the input is a whole\n"
+	    "                          gzip stream (gzip) or a whole pg_dump script,\n"
+	    "                          gzipped or not (pgdump); otherwise leave nothing\n"
+	    "      --no-clobber        never replace an existing object; an identical one\n"
+	    "                          is success\n"
+	    "      --allow-empty       upload empty input (refused by default)\n"
+	    "  -j, --jobs N            parts in flight at once (default 4)\n"
+	    "      --part-size SIZE    bytes per part (default 16M, at least 5M)\n"
+	    "      --expected-size SIZE\n"
+	    "                          the stream's likely size, so that equal parts can\n"
+	    "                          hold it (R2 allows 10,000 parts)\n"
+	    "      --progress          show bytes and rate on stderr\n"
+	    "      --no-progress       never show progress (default: on a terminal)\n"
+	    "  -q, --quiet             print errors only\n"
+	    "  -v, --verbose           trace every request on stderr\n"
+	    "  -h, --help              print this help and exit\n"
+	    "      --version           print the version and exit\n");
+}
+
+struct put_args {
+	struct upload_opts o;
+	int verify;
+	enum verify_mode mode;
+	unsigned long long expected;
+	int progress_mode;
+	const char *name;
+};
+
+static int
+parse_size_arg(const char *opt, const char *arg, unsigned long long min,
+    unsigned long long *out)
+{
+	struct dk_err e = { 0 };
+
+	if (units_parse_size(arg, out, &e) != DK_OK || *out < min)
+		return cli_usage_error("%s: not a size of at least %llu bytes: '%s'", opt, min, arg);
+	return DK_OK;
+}
+
+static int
+parse_args(int argc, char **argv, struct put_args *a)
+{
+	static const struct option longopts[] = {
+		{ "verify", required_argument, NULL, 'Y' },
+		{ "no-clobber", no_argument, NULL, 'n' },
+		{ "allow-empty", no_argument, NULL, 'E' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "part-size", required_argument, NULL, 'S' },
+		{ "expected-size", required_argument, NULL, 'X' },
+		{ "progress", no_argument, NULL, 'P' },
+		{ "no-progress", no_argument, NULL, 'N' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct dk_err e = { 0 };
+	unsigned long long part = 16u << 20;
+	long jobs;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "j:qvh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'Y':
+			if (verify_mode_parse(optarg, &a->mode, &e) != DK_OK)
+				return cli_usage_error("--verify: want gzip or pgdump, not '%s'", optarg);
+			a->verify = 1;
+			break;
+		case 'n': a->o.no_clobber = 1; break;
+		case 'E': a->o.allow_empty = 1; break;
+		case 'j':
+			jobs = strtol(optarg, NULL, 10);
+			if (jobs < 1 || jobs > 64)
+				return cli_usage_error("--jobs: want 1 to 64, not '%s'", optarg);
+			a->o.jobs = (int)jobs;
+			break;
+		case 'S':
+			if (parse_size_arg("--part-size", optarg, UPLOAD_MIN_PART, &part) != DK_OK)
+				return DK_EUSAGE;
+			if (part > (5ull << 30))
+				return cli_usage_error("--part-size: at most 5G, not '%s'", optarg);
+			break;
+		case 'X':
+			if (parse_size_arg("--expected-size", optarg, 0, &a->expected) != DK_OK)
+				return DK_EUSAGE;
+			break;
+		case 'P': a->progress_mode = 1; break;
+		case 'N': a->progress_mode = 0; break;
+		case 'q': cli_quiet = 1; break;
+		case 'v': cli_verbose = 1; break;
+		case 'h': usage(); exit(0);
+		case 'V': exit(cli_version());
+		default: return cli_usage_error("unknown option");
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage_error("name exactly one object to write");
+	a->name = argv[optind];
+	a->o.part_size = (size_t)part;
+	return DK_OK;
+}
+
+/* Part size for this stream: a regular file says its size; R2's equal
+ * parts must hold the whole stream, so the limit is stated up front. */
+static void
+plan_parts(struct put_args *a, const struct settings *set)
+{
+	struct stat st;
+
+	if (fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode) && a->expected == 0)
+		a->expected = (unsigned long long)st.st_size;
+	a->o.equal_parts = set->endpoint != NULL;
+	if (!a->o.equal_parts)
+		return;
+	a->o.part_size = upload_part_size_for(a->expected, a->o.part_size);
+	if (a->expected == 0 || !S_ISREG(st.st_mode))
+		cli_note("parts of %zu MiB: streams up to %llu GiB (more with --expected-size)",
+		    a->o.part_size >> 20,
+		    (unsigned long long)a->o.part_size * UPLOAD_MAX_PARTS >> 30);
+}
+
+static int
+put_stream(struct s3_client *c, const struct objname *name, struct put_args *a,
+    struct dk_err *e)
+{
+	struct upload u;
+	struct verify_sink v;
+	struct sink *in;
+	struct progress prog;
+	int rc;
+
+	if ((rc = upload_open(&u, c, name, &a->o, e)) != DK_OK) {
+		upload_free(&u);
+		return rc;
+	}
+	in = &u.sink;
+	if (a->verify) {
+		if ((rc = verify_sink_init(&v, a->mode, &u.sink, NULL, 0, e)) != DK_OK) {
+			upload_free(&u);
+			return rc;
+		}
+		in = &v.sink;
+	}
+	progress_init(&prog, a->progress_mode, a->expected);
+	rc = pump_fd(STDIN_FILENO, "standard input", in, progress_pump, &prog, e);
+	progress_end(&prog, u.total, NULL);
+	if (rc == DK_OK && u.identical)
+		cli_note("s3://%s/%s is already there with the same SHA-256: kept", name->bucket,
+		    name->key);
+	if (a->verify)
+		verify_sink_free(&v);
+	upload_free(&u);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct put_args a = { .o = { .jobs = 4, .sidecar = 1 }, .progress_mode = -1 };
+	struct settings set;
+	struct s3_client *c;
+	struct objname name;
+	struct dk_err e = { 0 };
+	int rc;
+
+	cli_init("r2put");
+	if ((rc = parse_args(argc, argv, &a)) != DK_OK)
+		return rc;
+	if ((c = s3_connect(&set, &e)) == NULL)
+		return cli_fail(&e);
+	if ((rc = objname_parse(a.name, set.bucket, &name, &e)) == DK_OK) {
+		if (name.key[0] == '\0' || name.key[strlen(name.key) - 1] == '/')
+			rc = dk_fail(&e, DK_EUSAGE, "%s: name an object, not a bucket or folder",
+			    a.name);
+		else {
+			plan_parts(&a, &set);
+			rc = put_stream(c, &name, &a, &e);
+		}
+		objname_free(&name);
+	}
+	s3_client_free(c);
+	settings_free(&set);
+	return rc == DK_OK ? 0 : cli_fail(&e);
+}
