@@ -178,6 +178,8 @@ verify_check(struct verify_sink *v, struct dk_err *e)
 {
 	int st;
 
+	if (v->mode == VERIFY_PGDUMP && !v->started)
+		return dk_fail(e, DK_EDATA, "incomplete dump: the input is empty");
 	if (!v->plain && (st = gzcheck_finish(&v->gz, e)) != DK_OK)
 		return st;
 	if (v->mode != VERIFY_PGDUMP)
