@@ -137,16 +137,17 @@ parse_size_key(const char *s, size_t len, struct ls_entry *en)
 	return en->key != NULL;
 }
 
+/* One --ndjson line: an object, or r2ls's {"prefix":...} for a common
+ * prefix and {"total_objects":N,...} for --summarize. */
 static int
-parse_ndjson(const char *s, size_t len, struct ls_entry *en)
+parse_ndjson(const char *s, size_t len, struct ls_entry *en, enum ls_line_kind *kind)
 {
 	struct json_cur c = { s, s + len };
-	int have_size = 0, have_time = 0;
+	int have_size = 0, have_time = 0, have_prefix = 0, have_total = 0;
+	unsigned long long total = 0;
 	char *name = NULL, *val = NULL;
 
-	if (!json_eat(&c, '{'))
-		return 0;
-	if (json_eat(&c, '}'))
+	if (!json_eat(&c, '{') || json_eat(&c, '}'))
 		return 0;
 	do {
 		if (!json_read_string(&c, &name) || !json_eat(&c, ':'))
@@ -161,6 +162,10 @@ parse_ndjson(const char *s, size_t len, struct ls_entry *en)
 			if (!json_read_uint(&c, &en->size))
 				goto bad;
 			have_size = 1;
+		} else if (strcmp(name, "total_objects") == 0) {
+			if (!json_read_uint(&c, &total))
+				goto bad;
+			have_total = 1;
 		} else if (strcmp(name, "last_modified") == 0) {
 			struct dk_err e2 = { 0 };
 			if (!json_read_string(&c, &val) ||
@@ -170,6 +175,8 @@ parse_ndjson(const char *s, size_t len, struct ls_entry *en)
 			have_time = 1;
 		} else if (!json_skip_value(&c)) {
 			goto bad;
+		} else {
+			have_prefix |= strcmp(name, "prefix") == 0;
 		}
 		val = NULL;
 		free(name);
@@ -178,9 +185,17 @@ parse_ndjson(const char *s, size_t len, struct ls_entry *en)
 	if (!json_eat(&c, '}'))
 		goto bad;
 	json_skip_space(&c);
-	if (c.p != c.end || en->key == NULL || !have_size || !have_time)
+	if (c.p != c.end)
 		goto bad;
-	return 1;
+	if (en->key != NULL && have_size && have_time) {
+		*kind = LS_LINE_ENTRY;
+		return 1;
+	}
+	if (en->key == NULL && (have_prefix || have_total)) {
+		*kind = have_prefix ? LS_LINE_PREFIX : LS_LINE_TOTAL;
+		en->size = total;
+		return 1;
+	}
 bad:
 	free(name);
 	free(val);
@@ -228,8 +243,7 @@ lsparse_line(const char *s, size_t len, struct ls_entry *en, enum ls_line_kind *
 		return DK_OK;
 	}
 	if (s[lead] == '{') {
-		*kind = LS_LINE_ENTRY;
-		return parse_ndjson(s, len, en) ? DK_OK :
+		return parse_ndjson(s, len, en, kind) ? DK_OK :
 		    dk_fail(e, DK_EDATA, "not an r2ls --ndjson object: '%s'", (excerpt(s, len, bit, sizeof(bit)), bit));
 	}
 	if (lead > 0 && starts(s + lead, len - lead, "PRE ")) {

@@ -225,6 +225,8 @@ done <"$T/aws" >"$T/rfc3339"
 while read -r d t size key; do
 	printf '{"key":"%s","size":%s,"last_modified":"%sT%sZ","etag":"\\"%032d\\""}\n' "$key" "$size" "$d" "$t" 0
 done <"$T/aws" >"$T/ndjson"
+# r2ls --ndjson also prints common prefixes and --summarize's totals.
+printf '{"prefix":"db/old/"}\n{"total_objects":16,"total_size":419430832}\n' >>"$T/ndjson"
 run stalecheck --now "$NOW" --min-size 50M <"$T/aws"
 want=$(cat "$T/out")
 for f in rfc3339 ndjson; do

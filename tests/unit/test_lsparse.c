@@ -73,6 +73,10 @@ main(void)
 	    " \"last_modified\" : \"2026-11-25T03:00:00Z\" } ") == DK_OK &&
 	    entry_is("\xc3\xa9\xf0\x9f\x98\x80", 5, t) && en.etag == NULL,
 	    "--ndjson: any order, white space, unknown fields skipped, \\u and surrogates");
+	CHECK(line("{\"prefix\":\"backups/old/\"}") == DK_OK && kind == LS_LINE_PREFIX, "--ndjson prefix");
+	CHECK(line("{\"total_objects\":3,\"total_size\":99}") == DK_OK && kind == LS_LINE_TOTAL && en.size == 3,
+	    "--ndjson --summarize totals");
+	CHECK(line("{\"etag\":\"x\"}") == DK_EDATA, "--ndjson object that is none of them");
 	CHECK(line("                           PRE old/") == DK_OK && kind == LS_LINE_PREFIX, "PRE line");
 	CHECK(line("") == DK_OK && kind == LS_LINE_OTHER, "blank line");
 	CHECK(line("   Total Size: 1234") == DK_OK && kind == LS_LINE_OTHER, "Total Size");
