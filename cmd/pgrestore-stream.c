@@ -1,0 +1,245 @@
+/* pgrestore-stream: replay a plain pg_dump or pg_dumpall script from stdin
+ * into PostgreSQL, all or nothing. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "pgconn.h"
+#include "pgtarget.h"
+#include "replay.h"
+
+static void
+usage(void)
+{
+	printf("usage: pgrestore-stream [options] < DUMP\n"
+	       "Replays a plain pg_dump or pg_dumpall script (gzip or not) from standard input\n"
+	       "into PostgreSQL in one transaction, committed only when the dump is whole.\n"
+	       "\n"
+	       "  -d, --dbname=CONNINFO  target database: conninfo or URI (default $DATABASE_URL,\n"
+	       "                         else libpq's PG* variables)\n"
+	       "      --create           create the target database when it does not exist\n"
+	       "      --replace          restore into a side database, then swap it in by renaming;\n"
+	       "                         the old one is kept as NAME_before_YYYYMMDDTHHMMSSZ\n"
+	       "      --check            no database: parse the dump, report statements and COPY\n"
+	       "                         rows per table; exit 1 when it is incomplete\n"
+	       "      --report           print rows per table, in the dump and in the database;\n"
+	       "                         exit 1 when they differ\n"
+	       "      --analyze          run ANALYZE after the restore\n"
+	       "  -O, --no-owner         leave out ALTER ... OWNER TO statements\n"
+	       "  -x, --no-privileges    leave out GRANT and REVOKE statements\n"
+	       "      --role=ROLE        SET ROLE ROLE before restoring\n"
+	       "  -j, --jobs=N           build post-data indexes and keys on N connections,\n"
+	       "                         after the data has committed\n"
+	       "      --progress         show bytes, rate, table and rows on stderr\n"
+	       "      --no-progress      do not (default unless stderr is a terminal)\n"
+	       "  -v, --verbose          trace connections, COPYs and commits\n"
+	       "  -q, --quiet            print errors only\n"
+	       "  -h, --help             print this help\n"
+	       "      --version          print the version\n"
+	       "\n"
+	       "Exit status: 0 restored, 1 incomplete or corrupt dump or a report difference,\n"
+	       "2 usage, 3 credentials, 7 database error, 8 refused (target not empty,\n"
+	       "forbidden meta-command, existing database).\n");
+}
+
+enum { OPT_CREATE = 256, OPT_REPLACE, OPT_CHECK, OPT_REPORT, OPT_ANALYZE, OPT_ROLE,
+       OPT_PROGRESS, OPT_NO_PROGRESS, OPT_VERSION };
+
+static const struct option longopts[] = {
+	{ "dbname", required_argument, NULL, 'd' },
+	{ "create", no_argument, NULL, OPT_CREATE },
+	{ "replace", no_argument, NULL, OPT_REPLACE },
+	{ "check", no_argument, NULL, OPT_CHECK },
+	{ "report", no_argument, NULL, OPT_REPORT },
+	{ "analyze", no_argument, NULL, OPT_ANALYZE },
+	{ "no-owner", no_argument, NULL, 'O' },
+	{ "no-privileges", no_argument, NULL, 'x' },
+	{ "role", required_argument, NULL, OPT_ROLE },
+	{ "jobs", required_argument, NULL, 'j' },
+	{ "progress", no_argument, NULL, OPT_PROGRESS },
+	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int tty_progress;
+
+static void
+print_notice(void *arg, const char *msg)
+{
+	(void)arg;
+	cli_note("%s", msg);
+}
+
+static void
+print_trace(void *arg, const char *msg)
+{
+	(void)arg;
+	cli_trace("%s", msg);
+}
+
+static void
+print_progress(void *arg, const struct replay_progress *p)
+{
+	double mib = (double)p->bytes / (1024.0 * 1024.0);
+
+	(void)arg;
+	fprintf(stderr, "%s%s: %.1f MiB read, %.1f MiB/s", tty_progress ? "\r" : "", cli_prog, mib,
+		p->seconds > 0 ? mib / p->seconds : 0.0);
+	if (p->table != NULL)
+		fprintf(stderr, ", %s: %llu rows", p->table, (unsigned long long)p->rows);
+	fprintf(stderr, tty_progress && !p->done ? "\033[K" : "\n");
+}
+
+static void
+print_tables(const struct replay_result *r, int check)
+{
+	for (size_t i = 0; i < r->ntables; i++) {
+		const struct replay_table *t = &r->tables[i];
+		if (check)
+			printf("%s\t%lld\n", t->name, t->dump_rows);
+		else
+			printf("%s\t%s\t%lld\t%lld\n", t->db, t->name, t->dump_rows, t->table_rows);
+	}
+	printf("tables\t%zu\n", r->ntables);
+}
+
+/* Without a database: what a restore of this dump would do. */
+static int
+check_dump(struct replay_opts *o)
+{
+	struct replay_result r;
+	struct dk_err e;
+	int rc;
+
+	dk_err_clear(&e);
+	o->check_only = 1;
+	rc = replay_run(o, STDIN_FILENO, &r, &e);
+	printf("statements\t%lu\n", r.statements);
+	print_tables(&r, 1);
+	if (rc == DK_OK)
+		cli_note("the dump is complete: %lu lines, %lu statements, %zu tables", r.lines, r.statements,
+			 r.ntables);
+	replay_result_free(&r);
+	return rc == DK_OK ? 0 : cli_fail(&e);
+}
+
+struct plan {
+	int create, replace, report;
+	char *target;		/* the database -d names */
+	char side[64];		/* --replace: where the restore goes first */
+	char before[64];	/* --replace: where the old database goes */
+	int made;		/* this run created the database it restores into */
+};
+
+static int
+prepare(struct plan *p, struct replay_opts *o, struct dk_err *e)
+{
+	if ((p->target = pgconn_dbname(o->conninfo, e)) == NULL)
+		return e->status;
+	if (p->create)
+		return pgtarget_create(o->conninfo, p->target, &p->made, e);
+	if (!p->replace)
+		return DK_OK;
+	pgtarget_name(p->side, sizeof(p->side), p->target, "restore");
+	pgtarget_name(p->before, sizeof(p->before), p->target, "before");
+	if (pgtarget_create(o->conninfo, p->side, &p->made, e) != DK_OK)
+		return e->status;
+	if (!p->made)
+		return dk_fail(e, DK_ESAFETY, "side database \"%s\" exists already; refused", p->side);
+	o->dbname = p->side;
+	o->single_db = 1;
+	o->count_tables = 1;
+	return DK_OK;
+}
+
+static int
+restore(struct plan *p, struct replay_opts *o)
+{
+	struct replay_result r = { 0 };
+	struct dk_err e;
+	int rc, moved = 0;
+
+	dk_err_clear(&e);
+	o->count_tables |= p->report;
+	rc = prepare(p, o, &e);
+	if (rc == DK_OK)
+		rc = replay_run(o, STDIN_FILENO, &r, &e);
+	if (rc == DK_OK && p->report)
+		print_tables(&r, 0);
+	if (rc == DK_OK && r.mismatches > 0)
+		rc = dk_fail(&e, DK_EDATA, "%d of %zu tables hold other row counts than the dump%s", r.mismatches,
+			     r.ntables, p->replace ? "; the target was left as it was" : "");
+	if (rc == DK_OK && p->replace)
+		rc = pgtarget_swap(o->conninfo, p->target, p->side, p->before, &moved, &e);
+	if (rc != DK_OK && p->made)
+		pgtarget_drop(o->conninfo, p->replace ? p->side : p->target);
+	if (rc == DK_OK)
+		cli_note("restored %lu statements into %d database%s (%zu tables) in \"%s\"%s%s%s", r.statements,
+			 r.databases, r.databases == 1 ? "" : "s", r.ntables, p->target,
+			 moved ? "; the previous database is now \"" : "", moved ? p->before : "", moved ? "\"" : "");
+	replay_result_free(&r);
+	free(p->target);
+	return rc == DK_OK ? 0 : cli_fail(&e);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct replay_opts o = { .conninfo = NULL, .jobs = 1 };
+	struct plan p = { 0 };
+	int c, check = 0, prog = isatty(STDERR_FILENO);
+
+	cli_init("pgrestore-stream");
+	while ((c = getopt_long(argc, argv, "d:Oxj:vqh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd': o.conninfo = optarg; break;
+		case OPT_CREATE: p.create = 1; break;
+		case OPT_REPLACE: p.replace = 1; break;
+		case OPT_CHECK: check = 1; break;
+		case OPT_REPORT: p.report = 1; break;
+		case OPT_ANALYZE: o.analyze = 1; break;
+		case 'O': o.no_owner = 1; break;
+		case 'x': o.no_privileges = 1; break;
+		case OPT_ROLE: o.role = optarg; break;
+		case 'j': {
+			char *end;
+			long n = strtol(optarg, &end, 10);
+			if (*end != '\0' || n < 1 || n > 64)
+				return cli_usage_error("-j wants a number of connections from 1 to 64, not '%s'", optarg);
+			o.jobs = (int)n;
+			break;
+		}
+		case OPT_PROGRESS: prog = 1; break;
+		case OPT_NO_PROGRESS: prog = 0; break;
+		case 'v': cli_verbose = 1; break;
+		case 'q': cli_quiet = 1; break;
+		case 'h': usage(); return 0;
+		case OPT_VERSION: return cli_version();
+		default: return cli_usage_error("unknown option");
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("unexpected argument '%s': the dump comes on standard input", argv[optind]);
+	if (p.create && p.replace)
+		return cli_usage_error("--create and --replace exclude each other");
+	if (check && (p.create || p.replace || p.report || o.analyze))
+		return cli_usage_error("--check uses no database: it takes no --create, --replace, --report or --analyze");
+	if (isatty(STDIN_FILENO))
+		return cli_usage_error("the dump comes on standard input, which is a terminal");
+	if (o.conninfo == NULL)
+		o.conninfo = getenv("DATABASE_URL") != NULL ? getenv("DATABASE_URL") : "";
+	tty_progress = isatty(STDERR_FILENO);
+	o.notice = print_notice;
+	o.trace = print_trace;
+	o.progress = prog && !cli_quiet ? print_progress : NULL;
+	if (check)
+		return check_dump(&o);
+	return restore(&p, &o);
+}

@@ -1,0 +1,69 @@
+/* Replays a plain pg_dump or pg_dumpall script into PostgreSQL as psql
+ * would, all or nothing: statements split by sqlscan, sent in libpq's
+ * pipeline mode; COPY data streamed in large chunks; \connect, \restrict
+ * and \unrestrict understood, every other meta-command refused. Each
+ * database's part is one transaction, committed only once the whole dump,
+ * completion trailer and matching \unrestrict included, has been read. */
+#ifndef DRKIT_REPLAY_H
+#define DRKIT_REPLAY_H
+
+#include <stdint.h>
+
+#include "err.h"
+
+struct replay_progress {
+	uint64_t bytes;		/* dump bytes read (compressed when gzip) */
+	double seconds;		/* since the start */
+	const char *table;	/* the table COPY fills now, or NULL */
+	uint64_t rows;		/* rows of that table so far */
+	int done;		/* the last report */
+};
+
+struct replay_opts {
+	const char *conninfo;	/* -d, $DATABASE_URL, or "" for PG* */
+	const char *dbname;	/* restore into this database instead (NULL: conninfo's) */
+	int check_only;		/* parse only, no database */
+	int single_db;		/* refuse \connect and CREATE DATABASE (--replace) */
+	int no_owner;
+	int no_privileges;
+	const char *role;	/* SET ROLE on every connection, or NULL */
+	int jobs;		/* > 1: post-data indexes and constraints in parallel */
+	int analyze;
+	int count_tables;	/* count each table's rows after the commit */
+	/* Called with the line of a server notice or warning. */
+	void (*notice)(void *arg, const char *msg);
+	/* Called about once a second while reading, and at the end. */
+	void (*progress)(void *arg, const struct replay_progress *p);
+	/* Called at -v for each step worth tracing. */
+	void (*trace)(void *arg, const char *msg);
+	void *arg;
+};
+
+struct replay_table {
+	char *db;		/* database, NULL in --check */
+	char *name;		/* as the dump writes it: public.t */
+	long long dump_rows;	/* COPY lines, or rows INSERTed */
+	long long table_rows;	/* count after commit, -1 when not counted */
+};
+
+struct replay_result {
+	unsigned long statements;	/* statements run (or found, in --check) */
+	unsigned long skipped;		/* statements left out by options */
+	unsigned long lines;		/* lines of the dump */
+	uint64_t bytes;			/* dump bytes read */
+	int databases;			/* databases written */
+	struct replay_table *tables;
+	size_t ntables;
+	int mismatches;			/* tables whose counts differ */
+};
+
+/* Reads the dump from fd and replays it. DK_OK when committed; DK_EDATA for
+ * an incomplete or corrupt dump, DK_EDB for an SQL error, DK_ESAFETY for a
+ * refused meta-command or a target that holds tables, DK_ECONFIG for bad
+ * credentials. On failure nothing is committed, databases and roles the
+ * dump created are dropped again. */
+int replay_run(const struct replay_opts *o, int fd, struct replay_result *r, struct dk_err *e);
+
+void replay_result_free(struct replay_result *r);
+
+#endif
