@@ -458,8 +458,10 @@ op_settle(struct s3_client *c, struct s3_op *op, size_t kept)
 		op_finish(c, op);
 		return;
 	}
-	/* The error document follows what an earlier attempt kept. */
-	if (s3xml_parse_error(h->body_buf.p + kept, h->body_buf.len - kept, &xe) != 0)
+	/* The error document follows what an earlier attempt kept; a HEAD
+	 * answer has none at all. */
+	if (h->body_buf.p == NULL ||
+	    s3xml_parse_error(h->body_buf.p + kept, h->body_buf.len - kept, &xe) != 0)
 		memset(&xe, 0, sizeof(xe));
 	h->body_buf.len = kept;
 	if (s3_code_transient(h->status, xe.code) && op->tries <= c->retries && !cli_interrupted) {

@@ -1,0 +1,147 @@
+#!/usr/bin/env python3
+"""An HTTP/1.1 proxy between drkit and the S3 test server that records every
+request and injects the faults a real network and a busy service produce.
+Standard library only.
+
+usage: faultproxy.py UPSTREAM_PORT LOG [--match REGEX] [--count N]
+                     [--status CODE | --reset-after BYTES | --stall-after BYTES]
+
+Prints its own port on stdout once it listens. Each request is logged as
+"METHOD TARGET LENGTH" when it arrives and "-> STATUS" (or the fault) when
+answered, so that tests can see which requests were sent, in which order,
+with how large a body. The fault applies to the first N requests whose
+"METHOD TARGET" matches REGEX (every request when no --match):
+
+  --status CODE        answer CODE with an S3 error document (SlowDown for
+                       503, InternalError otherwise) without forwarding
+  --reset-after BYTES  forward, then reset the connection after BYTES bytes
+                       of the response body
+  --stall-after BYTES  forward, then send nothing more after BYTES bytes of
+                       the response body, until the client gives up
+"""
+import argparse
+import asyncio
+import re
+import socket
+import struct
+import sys
+
+ERROR_CODES = {503: ("SlowDown", "Please reduce your request rate."),
+               500: ("InternalError", "We encountered an internal error.")}
+
+
+class Proxy:
+    def __init__(self, args):
+        self.args = args
+        self.match = re.compile(args.match) if args.match else None
+        self.left = args.count
+        self.log = open(args.log, "a", buffering=1, encoding="utf-8", errors="replace")
+
+    def note(self, line):
+        self.log.write(line + "\n")
+
+    def take_fault(self, what):
+        """Whether this request gets the fault (and uses up one of them)."""
+        if self.left <= 0 or (self.match and not self.match.search(what)):
+            return False
+        self.left -= 1
+        return True
+
+    async def handle(self, reader, writer):
+        try:
+            while await self.one_request(reader, writer):
+                pass
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            writer.close()
+
+    async def one_request(self, reader, writer):
+        head = await reader.readuntil(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        method, target, _ = lines[0].split(" ", 2)
+        length = 0
+        for h in lines[1:]:
+            name, _, value = h.partition(":")
+            if name.strip().lower() == "content-length":
+                length = int(value.strip())
+        body = await reader.readexactly(length) if length else b""
+        what = f"{method} {target}"
+        self.note(f"{what} {length}")
+        fault = self.take_fault(what)
+        if fault and self.args.status:
+            await self.answer_error(writer, self.args.status)
+            return True
+        return await self.forward(head, body, reader, writer, fault)
+
+    async def answer_error(self, writer, status):
+        code, message = ERROR_CODES.get(status, ERROR_CODES[500])
+        doc = (f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code>'
+               f"<Message>{message}</Message></Error>").encode()
+        writer.write(f"HTTP/1.1 {status} {code}\r\nContent-Type: application/xml\r\n"
+                     f"Content-Length: {len(doc)}\r\n\r\n".encode() + doc)
+        await writer.drain()
+        self.note(f"-> {status} (injected)")
+
+    async def forward(self, head, body, reader, writer, fault):
+        """Sends the request upstream on a connection of its own and relays
+        the answer; the client's connection is closed after it, so that the
+        answer needs no parsing of its framing."""
+        up_r, up_w = await asyncio.open_connection("127.0.0.1", self.args.upstream)
+        up_w.write(head + body)
+        await up_w.drain()
+        resp_head = await up_r.readuntil(b"\r\n\r\n")
+        lines = resp_head.decode("latin-1").split("\r\n")
+        kept = [l for l in lines[1:] if l and not l.lower().startswith(("connection:", "keep-alive:"))]
+        writer.write(("\r\n".join([lines[0]] + kept + ["Connection: close", "", ""])).encode("latin-1"))
+        self.note(f"-> {lines[0].split(' ')[1]}")
+        limit = None
+        if fault:
+            limit = self.args.reset_after if self.args.reset_after is not None else self.args.stall_after
+        sent = 0
+        while True:
+            chunk = await up_r.read(65536)
+            if not chunk:
+                break
+            if limit is not None and sent + len(chunk) >= limit:
+                writer.write(chunk[: limit - sent])
+                await writer.drain()
+                up_w.close()
+                if self.args.reset_after is not None:
+                    self.note(f"reset after {limit} bytes")
+                    sock = writer.get_extra_info("socket")
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    writer.transport.abort()
+                else:
+                    self.note(f"stall after {limit} bytes")
+                    await reader.read()  # until the client hangs up
+                return False
+            writer.write(chunk)
+            sent += len(chunk)
+            await writer.drain()
+        up_w.close()
+        return False
+
+
+async def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("upstream", type=int)
+    p.add_argument("log")
+    p.add_argument("--match")
+    p.add_argument("--count", type=int, default=0)
+    p.add_argument("--status", type=int)
+    p.add_argument("--reset-after", type=int)
+    p.add_argument("--stall-after", type=int)
+    args = p.parse_args()
+    proxy = Proxy(args)
+    server = await asyncio.start_server(proxy.handle, "127.0.0.1", 0)
+    print(server.sockets[0].getsockname()[1], flush=True)
+    async with server:
+        await server.serve_forever()
+
+
+if __name__ == "__main__":
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        sys.exit(0)

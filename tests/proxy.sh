@@ -1,0 +1,53 @@
+# Sourced by the r2* tests after lib.sh: the fault proxy between drkit and
+# the S3 test server, and fast ways to fill a bucket.
+#   proxy_start [FAULTPROXY ARGS...]  starts tests/faultproxy.py in front of
+#                                     the server; sets PROXY (its endpoint)
+#                                     and PROXY_LOG (its request log)
+#   proxy_stop
+#   via_proxy CMD...                  runs CMD with R2_ENDPOINT at the proxy
+#   put_keys BUCKET SIZE              PUTs the NUL-separated keys on stdin,
+#                                     SIZE bytes each, straight to the server
+
+proxy_start() {
+	proxy_stop
+	PROXY_LOG=$T/proxy.log.$RANDOM
+	: >"$PROXY_LOG"
+	python3 "$TOP/tests/faultproxy.py" "$S3_PORT" "$PROXY_LOG" "$@" >"$PROXY_LOG.port" &
+	PROXY_PID=$!
+	while [ ! -s "$PROXY_LOG.port" ] && kill -0 "$PROXY_PID" 2>/dev/null; do
+		sleep 0.05
+	done
+	PROXY=http://127.0.0.1:$(cat "$PROXY_LOG.port")
+}
+
+proxy_stop() {
+	if [ -n "${PROXY_PID:-}" ]; then
+		kill "$PROXY_PID" 2>/dev/null
+		wait "$PROXY_PID" 2>/dev/null
+	fi
+	PROXY_PID=
+}
+
+trap 'proxy_stop; cleanup' EXIT
+
+via_proxy() {
+	R2_ENDPOINT=$PROXY "$@"
+}
+
+# The server accepts unsigned requests: the quickest way to make many keys.
+put_keys() {
+	python3 - "$S3_PORT" "$1" "$2" <<'PY'
+import http.client, sys, urllib.parse
+port, bucket, size = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+conn = http.client.HTTPConnection("127.0.0.1", port)
+for key in sys.stdin.buffer.read().split(b"\0"):
+    if not key:
+        continue
+    path = "/%s/%s" % (bucket, urllib.parse.quote(key, safe="/"))
+    conn.request("PUT", path, body=b"x" * size)
+    r = conn.getresponse()
+    r.read()
+    if r.status != 200:
+        sys.exit("PUT %s: %d" % (path, r.status))
+PY
+}
