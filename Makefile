@@ -92,13 +92,14 @@ install: all
 	for p in $(PROGS); do install -m 755 $(BUILD)/bin/$$p $(DESTDIR)$(BINDIR)/$$p; done
 	for m in man/*.1; do install -m 644 $$m $(DESTDIR)$(MANDIR)/man1/; done
 	for m in man/*.7; do install -m 644 $$m $(DESTDIR)$(MANDIR)/man7/; done
-	for p in $(PROGS); do install -m 644 completions/bash/$$p $(DESTDIR)$(BASHCOMPDIR)/$$p; done
-	for p in $(PROGS); do install -m 644 completions/zsh/_$$p $(DESTDIR)$(ZSHCOMPDIR)/_$$p; done
+	for p in $(PROGS) _drkit; do install -m 644 completions/bash/$$p $(DESTDIR)$(BASHCOMPDIR)/$$p; done
+	for p in $(PROGS) drkit_s3_names; do install -m 644 completions/zsh/_$$p $(DESTDIR)$(ZSHCOMPDIR)/_$$p; done
 
 uninstall:
 	for p in $(PROGS); do rm -f $(DESTDIR)$(BINDIR)/$$p $(DESTDIR)$(MANDIR)/man1/$$p.1 \
 	    $(DESTDIR)$(BASHCOMPDIR)/$$p $(DESTDIR)$(ZSHCOMPDIR)/_$$p; done
 	for m in man/*.7; do rm -f $(DESTDIR)$(MANDIR)/man7/$${m#man/}; done
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/_drkit $(DESTDIR)$(ZSHCOMPDIR)/_drkit_s3_names
 
 clean:
 	rm -rf build
