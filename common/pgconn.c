@@ -72,7 +72,8 @@ pgconn_dbname(const char *conninfo, struct dk_err *e)
 	PQconninfoOption *opts;
 
 	/* A bare name, as psql -d takes it. */
-	if (*conninfo != '\0' && strchr(conninfo, '=') == NULL && strncmp(conninfo, "postgres", 8) != 0)
+	if (*conninfo != '\0' && strchr(conninfo, '=') == NULL && strncmp(conninfo, "postgres://", 11) != 0 &&
+	    strncmp(conninfo, "postgresql://", 13) != 0)
 		return strdup(conninfo);
 	opts = *conninfo != '\0' ? PQconninfoParse(conninfo, &err) : PQconndefaults();
 	if (opts == NULL) {

@@ -494,7 +494,7 @@ connect_target(struct replay *rp, const char *arg, unsigned long line)
 	PQconninfoOption *opts;
 	char *err = NULL, *db = NULL;
 
-	if (strchr(arg, '=') == NULL && strncmp(arg, "postgres", 8) != 0)
+	if (strchr(arg, '=') == NULL && strncmp(arg, "postgres://", 11) != 0 && strncmp(arg, "postgresql://", 13) != 0)
 		return strdup(arg);
 	if ((opts = PQconninfoParse(arg, &err)) == NULL) {
 		dk_fail(rp->e, DK_EDATA, "dump line %lu: malformed \\connect argument: %s", line,
@@ -603,9 +603,13 @@ on_meta(struct replay *rp, const char *text, size_t n, unsigned long line)
 			rc = switch_db(rp, db, line);
 		free(db);
 		free(extra);
+	} else if (strcmp(cmd, "encoding") == 0 && arg != NULL) {
+		/* pg_dumpall sets it before a \connect to an unusual name. */
+		if (!rp->o->check_only && (settle(rp, rp->cur) != DK_OK || PQsetClientEncoding(rp->cur->pg, arg) != 0))
+			rc = dk_fail(rp->e, DK_EDATA, "dump line %lu: \\encoding %s: unknown encoding", line, arg);
 	} else {
 		rc = dk_fail(rp->e, DK_ESAFETY, "dump line %lu: meta-command \\%s refused; only \\connect, "
-			     "\\restrict and \\unrestrict are run, nothing of it ran", line, cmd);
+			     "\\restrict, \\unrestrict and \\encoding are run, nothing of it ran", line, cmd);
 	}
 	free(cmd);
 	free(arg);
@@ -652,7 +656,7 @@ create_db(struct replay *rp, const char *sql, size_t n, unsigned long line)
 		rp->r->statements++;
 		return DK_OK;
 	}
-	int exists = pgconn_database_exists(rp->cur->pg, name, rp->e);
+	int exists = settle(rp, rp->cur) != DK_OK ? -1 : pgconn_database_exists(rp->cur->pg, name, rp->e);
 	if (exists < 0)
 		rc = rp->e->status;
 	else if (exists)
