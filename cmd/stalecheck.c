@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "lsfetch.h"
 #include "lsparse.h"
 #include "staleness.h"
 #include "stalereport.h"
@@ -18,7 +19,9 @@ static void
 usage(void)
 {
 	printf("usage: r2ls [--recursive|--ndjson] s3://BUCKET/PREFIX | stalecheck [options]\n"
-	    "Judges the newest backup in an r2ls listing on standard input.\n"
+	    "       stalecheck [options] s3://BUCKET/PREFIX\n"
+	    "Judges the newest backup in an r2ls listing on standard input, or in the\n"
+	    "listing of PREFIX (every object under it, as r2ls --recursive lists them).\n"
 	    "Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for a bad option).\n"
 	    "\n"
 	    "  -g, --glob PATTERN       backups are the keys matching PATTERN (fnmatch);\n"
@@ -38,6 +41,8 @@ usage(void)
 	    "                           json (default stdin)\n"
 	    "      --now TIME           judge as at TIME: RFC 3339, 'YYYY-MM-DD HH:MM:SS'\n"
 	    "                           local, or @SECONDS since the epoch\n"
+	    "  -q, --quiet              print errors only\n"
+	    "  -v, --verbose            trace every request when listing PREFIX\n"
 	    "  -h, --help               this text\n"
 	    "      --version            the version\n"
 	    "DURATION: 90m, 26h, 2d, 1w, 1d12h (units s m h d w). The aws-style listing\n"
@@ -62,6 +67,8 @@ static const struct option options[] = {
 	{ "format", required_argument, NULL, 'f' },
 	{ "prefix", required_argument, NULL, OPT_PREFIX },
 	{ "now", required_argument, NULL, OPT_NOW },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -100,13 +107,33 @@ apply_option(int c, const char *arg, struct staleness_policy *p, struct dk_err *
 	}
 }
 
+/* Lists name itself, as r2ls --recursive would. */
+static int
+read_prefix(const char *arg, struct ls_list *list, struct dk_err *e)
+{
+	struct settings set;
+	struct s3_client *c;
+	struct objname name;
+	int rc;
+
+	if ((c = s3_connect(&set, e)) == NULL)
+		return e->status;
+	if ((rc = objname_parse(arg, set.bucket, &name, e)) == DK_OK) {
+		rc = lsfetch_list(c, &name, list, e);
+		objname_free(&name);
+	}
+	s3_client_free(c);
+	settings_free(&set);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct staleness_policy policy;
 	struct staleness_result result;
 	enum stalereport_format format = STALEREPORT_NAGIOS;
-	const char *prefix = "stdin";
+	const char *prefix = NULL;
 	struct dk_err e = { 0 };
 	struct ls_list list;
 	int c;
@@ -114,9 +141,11 @@ main(int argc, char **argv)
 	cli_init("stalecheck");
 	staleness_policy_init(&policy, time(NULL));
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":g:w:c:s:f:h", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":g:w:c:s:f:hqv", options, NULL)) != -1) {
 		switch (c) {
 		case 'h': usage(); return 0;
+		case 'q': cli_quiet = 1; break;
+		case 'v': cli_verbose = 1; break;
 		case OPT_VERSION: return cli_version();
 		case 'f':
 			if (!stalereport_parse_format(optarg, &format)) {
@@ -138,8 +167,8 @@ main(int argc, char **argv)
 			}
 		}
 	}
-	if (optind < argc) {
-		cli_usage_error("unexpected argument '%s': pipe r2ls output in", argv[optind]);
+	if (optind < argc - 1) {
+		cli_usage_error("unexpected argument '%s': name one prefix at most", argv[optind + 1]);
 		return STALE_UNKNOWN;
 	}
 	if (policy.warn_age > policy.crit_age) {
@@ -148,7 +177,12 @@ main(int argc, char **argv)
 	}
 
 	lsparse_init(&list);
-	if (lsparse_read(stdin, "standard input", &list, &e) != DK_OK) {
+	if (optind < argc && prefix == NULL)
+		prefix = argv[optind];
+	if (prefix == NULL)
+		prefix = "stdin";
+	if ((optind < argc ? read_prefix(argv[optind], &list, &e) :
+	    lsparse_read(stdin, "standard input", &list, &e)) != DK_OK) {
 		cli_fail(&e);
 		staleness_unknown(&result, e.msg);
 	} else if (staleness_evaluate(&list, &policy, &result) == STALE_UNKNOWN) {
