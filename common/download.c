@@ -25,6 +25,9 @@ chunk_submit(struct download *d, uint64_t k, struct dk_err *e)
 	uint64_t len = d->info.size - start < d->o->chunk ? d->info.size - start : d->o->chunk;
 	struct buf keep = op->call.body_buf;
 
+	/* The slot's previous request is released, its buffer kept. */
+	memset(&op->call.body_buf, 0, sizeof(op->call.body_buf));
+	s3_op_free(op);
 	s3_op_init(op, "GET", d->n->bucket, d->n->key);
 	op->call.body_buf = keep;	/* the buffer is reused, chunk after chunk */
 	op->ranged = 1;
