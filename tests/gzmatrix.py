@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""The corruption matrix of t-gzverify.sh: a corpus of gzip files (gzip -1
+and -9, pigz, multi-member, an empty member, a member with every optional
+header field), each truncated, bit-flipped in header, body and trailer, and
+followed by garbage. For every case gzverify must agree with `gzip -t`
+(trailing garbage, which gzip -t only warns about, is rejected: the
+documented difference), exit 1 when it rejects, and never let the withheld
+tail out. Prints TAP lines, one per corpus file and claim.
+
+usage: gzmatrix.py BINDIR"""
+import concurrent.futures
+import os
+import random
+import struct
+import subprocess
+import sys
+import zlib
+
+HOLD = 64 * 1024
+BIN = sys.argv[1]
+GZVERIFY = os.path.join(BIN, "gzverify")
+rng = random.Random(20261125)
+
+
+def sh(cmd, data):
+    return subprocess.run(cmd, input=data, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def text(n_lines, seed):
+    r = random.Random(seed)
+    words = ["".join(r.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(r.randint(2, 9)))
+             for _ in range(800)]
+    return "".join("%d\t%s\t%s\n" % (i, r.choice(words), " ".join(r.choice(words) for _ in range(3)))
+                   for i in range(n_lines)).encode()
+
+
+def fields_member(data):
+    """One member with FEXTRA, FNAME, FCOMMENT and FHCRC, assembled by hand
+    around zlib's raw deflate."""
+    extra = b"AP\x04\x00drkt"
+    hdr = b"\x1f\x8b\x08" + bytes([0x02 | 0x04 | 0x08 | 0x10]) + struct.pack("<I", 1764000000) + b"\x00\x03"
+    hdr += struct.pack("<H", len(extra)) + extra + b"dump.sql\0" + b"nightly backup\0"
+    hdr += struct.pack("<H", zlib.crc32(hdr) & 0xFFFF)
+    co = zlib.compressobj(9, zlib.DEFLATED, -15)
+    body = co.compress(data) + co.flush()
+    return hdr + body + struct.pack("<II", zlib.crc32(data), len(data) & 0xFFFFFFFF), len(hdr)
+
+
+def gzip_cli(cmd, data):
+    return sh(cmd, data).stdout
+
+
+big = text(12000, 1)
+small = b"CREATE TABLE t (a int);\nCOPY t FROM stdin;\n1\n\\.\n"
+fields, fields_hdr = fields_member(small)
+half = len(big) // 2
+corpus = [
+    # name, compressed, original, header length, every offset?
+    ("gzip -1", gzip_cli(["gzip", "-1", "-c"], big), big, 10, False),
+    ("gzip -9", gzip_cli(["gzip", "-9", "-n", "-c"], big), big, 10, False),
+    ("pigz", gzip_cli(["pigz", "-p", "2", "-b", "32", "-c"], big), big, 10, False),
+    ("multi-member", gzip_cli(["gzip", "-1", "-c"], big[:half]) + gzip_cli(["gzip", "-9", "-c"], big[half:]),
+     big, 10, False),
+    ("empty input gzipped", gzip_cli(["gzip", "-c"], b""), b"", 10, True),
+    ("every header field", fields, small, fields_hdr, True),
+    ("small multi-member", gzip_cli(["gzip", "-c"], small[:20]) + gzip_cli(["gzip", "-c"], b""),
+     small[:20], 10, True),
+]
+
+
+def cases(gz, hdr_len, every):
+    """(label, bytes) pairs: truncations, flips in header, body and trailer,
+    trailing garbage."""
+    n = len(gz)
+    cuts = range(n) if every else sorted(set(
+        [0, 1, 2, 9, 10, 11, n - 1, n - 2, n - 4, n - 5, n - 8, n - 9] + rng.sample(range(n), 36)))
+    for c in cuts:
+        yield "cut at %d" % c, gz[:c]
+    for i in range(hdr_len):
+        b = rng.randrange(8)
+        yield "header byte %d bit %d" % (i, b), gz[:i] + bytes([gz[i] ^ (1 << b)]) + gz[i + 1:]
+    body = range(hdr_len, n - 8)
+    for i in (rng.sample(body, min(6, len(body))) if len(body) else []):
+        yield "body byte %d" % i, gz[:i] + bytes([gz[i] ^ 0x10]) + gz[i + 1:]
+    for i in range(n - 8, n):
+        b = rng.randrange(8)
+        yield "trailer byte %d bit %d" % (i, b), gz[:i] + bytes([gz[i] ^ (1 << b)]) + gz[i + 1:]
+    for g in (b"x", b"garbage\n", b"\0\0\0x", b"\x1f\x8b", b"\x1f\x8b\x08\x00"):
+        yield "garbage %r" % g, gz + g
+
+
+def run_case(data):
+    """gzip -t's verdict, gzverify's and gzverify -d's results, and gzip -t's
+    verdict on what the pass-through let out."""
+    ref = sh(["gzip", "-t"], data).returncode
+    p = sh([GZVERIFY], data)
+    d = sh([GZVERIFY, "-d"], data)
+    out_ok = bool(p.stdout) and sh(["gzip", "-t"], p.stdout).returncode == 0
+    return ref, p, d, out_ok
+
+
+def main():
+    total = 0
+    pool = concurrent.futures.ThreadPoolExecutor(2)
+    for name, gz, orig, hdr_len, every in corpus:
+        fails = {k: [] for k in ("agree", "exit", "pass", "dec", "good")}
+        todo = list(cases(gz, hdr_len, every))
+        count = len(todo)
+        for (label, data), (ref, p, d, out_ok) in zip(todo, pool.map(run_case, [c[1] for c in todo])):
+            if (p.returncode == 0) != (ref == 0) or (d.returncode == 0) != (ref == 0):
+                fails["agree"].append("%s: gzip -t %d, gzverify %d, -d %d" % (label, ref, p.returncode, d.returncode))
+            if ref == 0:
+                if p.stdout != data or d.stdout != orig:
+                    fails["good"].append(label)
+                continue
+            if p.returncode != 1 or d.returncode != 1:
+                fails["exit"].append("%s: %d %d %s" % (label, p.returncode, d.returncode, p.stderr[:200]))
+            out = p.stdout
+            if len(out) > max(0, len(data) - HOLD) or data[:len(out)] != out or out_ok:
+                fails["pass"].append("%s: %d of %d bytes out" % (label, len(out), len(data)))
+            tail = orig[-HOLD:]
+            if d.stdout if len(orig) <= HOLD else tail in d.stdout:
+                fails["dec"].append("%s: %d bytes out" % (label, len(d.stdout)))
+        total += count
+        claims = [
+            ("agree", "accepts exactly what gzip -t accepts (trailing garbage rejected)"),
+            ("exit", "exits 1 on every rejected case"),
+            ("pass", "pass-through of a rejected case is a prefix short of its last 64 KiB, and fails gzip -t"),
+            ("dec", "-d of a rejected case never writes the original's last 64 KiB"),
+            ("good", "accepted cases pass through unchanged and decompress to the original"),
+        ]
+        for key, claim in claims:
+            bad = fails[key]
+            print("%s - %s, %d cases: %s" % ("not ok" if bad else "ok", name, count, claim))
+            for b in bad[:5]:
+                print("#   " + b)
+    print("# %d cases" % total)
+
+
+main()
