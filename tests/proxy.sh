@@ -36,7 +36,7 @@ via_proxy() {
 
 # The server accepts unsigned requests: the quickest way to make many keys.
 put_keys() {
-	python3 - "$S3_PORT" "$1" "$2" <<'PY'
+	python3 -c '
 import http.client, sys, urllib.parse
 port, bucket, size = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 conn = http.client.HTTPConnection("127.0.0.1", port)
@@ -49,5 +49,5 @@ for key in sys.stdin.buffer.read().split(b"\0"):
     r.read()
     if r.status != 200:
         sys.exit("PUT %s: %d" % (path, r.status))
-PY
+' "$S3_PORT" "$1" "$2"
 }
