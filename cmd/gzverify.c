@@ -4,18 +4,20 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "holdback.h"
 #include "io.h"
+#include "progress.h"
 #include "pump.h"
 #include "verify.h"
 
 static void
 usage(void)
 {
-	printf("usage: gzverify [-t | -d] [--ignore-trailing] [-v | -q]\n"
+	printf("usage: gzverify [-t | -d] [--ignore-trailing] [--progress | --no-progress] [-v | -q]\n"
 	    "\n"
 	    "Checks the gzip stream on standard input as strictly as gzip -t: headers,\n"
 	    "deflate data, CRC-32 and length of every member, multi-member streams.\n"
@@ -27,6 +29,9 @@ usage(void)
 	    "  -t, --test             test only, write nothing\n"
 	    "  -d, --decompress       write the decompressed data to standard output\n"
 	    "      --ignore-trailing  accept any bytes after the last member\n"
+	    "      --progress         show bytes read, rate and ETA on standard error\n"
+	    "                         (the default when it is a terminal)\n"
+	    "      --no-progress      never show progress\n"
 	    "  -v, --verbose          report members and sizes when the stream is good\n"
 	    "  -q, --quiet            print nothing but errors\n"
 	    "  -h, --help             show this help and exit\n"
@@ -36,18 +41,29 @@ usage(void)
 	    "2 usage, 6 cannot read input or write output.\n");
 }
 
-enum { OPT_IGNORE_TRAILING = 256, OPT_VERSION };
+enum { OPT_IGNORE_TRAILING = 256, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_VERSION };
 
 static const struct option longopts[] = {
 	{ "test", no_argument, NULL, 't' },
 	{ "decompress", no_argument, NULL, 'd' },
 	{ "ignore-trailing", no_argument, NULL, OPT_IGNORE_TRAILING },
+	{ "progress", no_argument, NULL, OPT_PROGRESS },
+	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* The input's size when it is a file, for the ETA; 0 when unknown. */
+static uint64_t
+input_size(void)
+{
+	struct stat st;
+
+	return fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+}
 
 int
 main(int argc, char **argv)
@@ -56,7 +72,8 @@ main(int argc, char **argv)
 	struct io_fd_sink out;
 	struct holdback hold;
 	struct verify_sink v;
-	int mode = 0, flags = 0, c, st;
+	struct progress prog;
+	int mode = 0, flags = 0, progress_mode = -1, c, st;
 
 	cli_init("gzverify");
 	dk_err_clear(&e);
@@ -70,6 +87,12 @@ main(int argc, char **argv)
 			break;
 		case OPT_IGNORE_TRAILING:
 			flags |= GZCHECK_IGNORE_TRAILING;
+			break;
+		case OPT_PROGRESS:
+			progress_mode = 1;
+			break;
+		case OPT_NO_PROGRESS:
+			progress_mode = 0;
 			break;
 		case 'v':
 			cli_verbose = 1;
@@ -94,8 +117,10 @@ main(int argc, char **argv)
 		return cli_fail(&e);
 	st = verify_sink_init(&v, VERIFY_GZIP, mode == 0 ? &hold.sink : NULL,
 	    mode == 'd' ? &hold.sink : NULL, flags, &e);
+	progress_init(&prog, cli_quiet ? 0 : progress_mode, input_size());
 	if (st == DK_OK)
-		st = pump_fd(STDIN_FILENO, "standard input", &v.sink, NULL, NULL, &e);
+		st = pump_fd(STDIN_FILENO, "standard input", &v.sink, progress_pump, &prog, &e);
+	progress_end(&prog, v.gz.in_bytes, NULL);
 	if (st == DK_OK && !cli_quiet)
 		cli_trace("OK: %" PRIu64 " member%s, %" PRIu64 " bytes compressed, %" PRIu64
 		    " bytes decompressed", v.gz.members, v.gz.members == 1 ? "" : "s",

@@ -68,6 +68,10 @@ check_exit 0 "--help exits 0" gzverify --help
 check_grep "--help lists every option" "ignore-trailing" "$T/out"
 check_exit 0 "--version exits 0" gzverify --version
 check_grep "--version names drkit" "^gzverify \(drkit\) " "$T/out"
+check_exit 0 "--progress reports on stderr and still passes the stream" sh -c "gzverify --progress <'$T/data.gz' | cmp -s - '$T/data.gz'"
+check_grep "--progress shows the bytes read and the rate" "gzverify: .*B at .*B/s" "$T/err"
+check_exit 0 "--no-progress is accepted" gzverify --no-progress -t <"$T/data.gz"
+check_eq "--no-progress prints nothing" "" "$(cat "$T/err")"
 check_exit 2 "an unknown option exits 2" gzverify --bogus
 check_exit 2 "-t with -d exits 2" gzverify -t -d
 check_exit 2 "a file operand exits 2 (stdin only)" gzverify "$T/data.gz"
