@@ -23,9 +23,11 @@ TEST_NAME=$(basename "$0" .sh)
 n_pass=0
 n_fail=0
 
+# Stops only the servers this file started: tests/run's shared ones serve
+# the tests after it.
 cleanup() {
-	s3_stop
-	pg_stop
+	[ -z "${DRKIT_SHARED_S3:-}" ] && s3_stop
+	[ -z "${DRKIT_SHARED_PG:-}" ] && pg_stop
 	rm -rf "$T"
 }
 trap cleanup EXIT
