@@ -220,7 +220,6 @@ verify_sink_init(struct verify_sink *v, enum verify_mode mode, struct sink *down
 	v->mode = mode;
 	v->down = down;
 	v->decoded = decoded;
-	v->gzip_flags = gzip_flags;
 	/* Without a reader of the content, inflate's output is dropped
 	 * unseen: the fastest -t. */
 	return gzcheck_init(&v->gz, (mode == VERIFY_PGDUMP || decoded) ? &v->content : NULL,

@@ -26,7 +26,6 @@ struct verify_sink {
 	struct sink *down;	/* raw bytes; may be NULL */
 	struct sink *decoded;	/* decompressed bytes; may be NULL */
 	enum verify_mode mode;
-	int gzip_flags;		/* GZCHECK_IGNORE_TRAILING */
 	int started;		/* the first byte decided gzip or plain */
 	int plain;		/* pgdump mode, not gzipped */
 	struct gzcheck gz;

@@ -23,7 +23,7 @@ static int
 feed(struct holdback *h, struct capture *c, const unsigned char *in, size_t total, size_t max, size_t keep)
 {
 	struct dk_err e;
-	size_t off = 0;
+	size_t off = 0, checked = 0;
 
 	dk_err_clear(&e);
 	while (off < total) {
@@ -34,8 +34,9 @@ feed(struct holdback *h, struct capture *c, const unsigned char *in, size_t tota
 			return 0;
 		off += n;
 		size_t limit = off > keep ? off - keep : 0;
-		if (c->len > limit || memcmp(c->buf ? c->buf : in, in, c->len) != 0)
+		if (c->len > limit || (c->len > checked && memcmp(c->buf + checked, in + checked, c->len - checked) != 0))
 			return 0;
+		checked = c->len;
 	}
 	return 1;
 }
