@@ -144,12 +144,12 @@ prepare(struct plan *p, struct replay_opts *o, struct dk_err *e)
 	if ((p->target = pgconn_dbname(o->conninfo, e)) == NULL)
 		return e->status;
 	if (p->create)
-		return pgtarget_create(o->conninfo, p->target, &p->made, e);
+		return pgtarget_create(o->conninfo, p->target, NULL, &p->made, e);
 	if (!p->replace)
 		return DK_OK;
 	pgtarget_name(p->side, sizeof(p->side), p->target, "restore");
 	pgtarget_name(p->before, sizeof(p->before), p->target, "before");
-	if (pgtarget_create(o->conninfo, p->side, &p->made, e) != DK_OK)
+	if (pgtarget_create(o->conninfo, p->side, p->target, &p->made, e) != DK_OK)
 		return e->status;
 	if (!p->made)
 		return dk_fail(e, DK_ESAFETY, "side database \"%s\" exists already; refused", p->side);

@@ -30,8 +30,23 @@ exec_on(PGconn *c, const char *fmt, const char *name, const char *name2, struct 
 	return rc;
 }
 
+/* The owner of database name, or NULL. */
+static char *
+owner_of_db(PGconn *c, const char *name)
+{
+	const char *params[] = { name };
+	PGresult *r = PQexecParams(c, "SELECT pg_catalog.pg_get_userbyid(datdba) "
+				   "FROM pg_catalog.pg_database WHERE datname = $1", 1, NULL, params, NULL, NULL, 0);
+	char *owner = NULL;
+
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+		owner = strdup(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return owner;
+}
+
 int
-pgtarget_create(const char *conninfo, const char *name, int *made, struct dk_err *e)
+pgtarget_create(const char *conninfo, const char *name, const char *owner_of, int *made, struct dk_err *e)
 {
 	PGconn *c = maintenance(conninfo, name, e);
 	int exists, rc = DK_OK;
@@ -40,10 +55,18 @@ pgtarget_create(const char *conninfo, const char *name, int *made, struct dk_err
 	if (c == NULL)
 		return e->status;
 	exists = pgconn_database_exists(c, name, e);
-	if (exists < 0)
+	if (exists < 0) {
 		rc = e->status;
-	else if (!exists && (rc = exec_on(c, "CREATE DATABASE %s", name, NULL, e)) == DK_OK)
-		*made = 1;
+	} else if (!exists) {
+		/* template0, as pg_dump's own --create does: nothing that a
+		 * site added to template1 collides with the dump. */
+		char *owner = owner_of != NULL ? owner_of_db(c, owner_of) : NULL;
+		rc = owner != NULL ? exec_on(c, "CREATE DATABASE %s TEMPLATE template0 OWNER %s", name, owner, e)
+			: exec_on(c, "CREATE DATABASE %s TEMPLATE template0%s", name, NULL, e);
+		if (rc == DK_OK)
+			*made = 1;
+		free(owner);
+	}
 	PQfinish(c);
 	return rc;
 }

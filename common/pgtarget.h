@@ -8,8 +8,10 @@
 
 #include "err.h"
 
-/* Creates database name unless it exists; *made tells which. */
-int pgtarget_create(const char *conninfo, const char *name, int *made, struct dk_err *e);
+/* Creates database name from template0 unless it exists; *made tells
+ * which. owner_of: give it the owner of that database, when it exists
+ * (NULL: the connecting user). */
+int pgtarget_create(const char *conninfo, const char *name, const char *owner_of, int *made, struct dk_err *e);
 
 /* Drops database name, which this run made (after a failed restore). */
 void pgtarget_drop(const char *conninfo, const char *name);

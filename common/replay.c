@@ -916,6 +916,14 @@ refill(struct replay *rp)
 		rp->len -= keep_from;
 		sqlscan_shift(&rp->s, keep_from);
 	}
+	if (rp->cap > 4 * BUF_INIT && rp->len < BUF_INIT / 2) {
+		/* The huge statement is done: give its memory back. */
+		char *b = realloc(rp->buf, BUF_INIT + 1);
+		if (b != NULL) {
+			rp->buf = b;
+			rp->cap = BUF_INIT;
+		}
+	}
 	if (rp->len == rp->cap) {
 		/* One statement larger than the buffer: the buffer grows to it. */
 		char *b = realloc(rp->buf, rp->cap * 2 + 1);

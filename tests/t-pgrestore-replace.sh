@@ -9,10 +9,11 @@ need_pg
 q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 dbs_like() { psql -XAt -c "SELECT datname FROM pg_database WHERE datname LIKE '$1' ORDER BY 1"; }
 
-SRC=pgr_$$_src LIVE=pgr_$$_live
+SRC=pgr_$$_src LIVE=pgr_$$_live APP=pgr_$$_app
+q -c "CREATE ROLE $APP"
 q -c "CREATE DATABASE $SRC" && q -d "$SRC" -f "$TOP/tests/pgrestore-fixture.sql" >/dev/null
 pg_dump "$SRC" >"$T/dump.sql"
-q -c "CREATE DATABASE $LIVE" && q -d "$LIVE" -c "CREATE TABLE old_data (a int); INSERT INTO old_data SELECT generate_series(1, 7)"
+q -c "CREATE DATABASE $LIVE OWNER $APP" && q -d "$LIVE" -c "CREATE TABLE old_data (a int); INSERT INTO old_data SELECT generate_series(1, 7)"
 pg_dump "$LIVE" >"$T/live-before.sql"
 
 # A failing --replace first: truncated dump, then an SQL error.
@@ -42,7 +43,10 @@ check_eq "the old database keeps its data" 7 "$(psql -XAtd "$before" -c 'SELECT 
 pg_dump "$LIVE" | grep -v -E '^\\(un)?restrict ' >"$T/live-after"
 grep -v -E '^\\(un)?restrict ' "$T/dump.sql" >"$T/want"
 check_cmp "the target now holds the dump" "$T/want" "$T/live-after"
+check_eq "the new database has the old one's owner" "$APP" \
+	"$(psql -XAt -c "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = '$LIVE'")"
 check_eq "no side database is left after the swap" "" "$(dbs_like "${LIVE}\\_restore\\_%")"
 
 for d in "$SRC" "$LIVE" "$before"; do [ -n "$d" ] && psql -Xq -c "DROP DATABASE IF EXISTS \"$d\""; done
+psql -Xq -c "DROP ROLE $APP"
 done_testing

@@ -41,24 +41,28 @@ collect(void *arg, enum sqlscan_event ev, const char *text, size_t n, unsigned l
 	return 0;
 }
 
-/* Feeds in one byte at a time, as the worst split a pipe could make. */
+/* Feeds in one byte at a time, as the worst split a pipe could make, and
+ * drops what was scanned before each read, as the restore's buffer does. */
 static void
 scan_bytewise(const char *in, struct out *o)
 {
-	size_t len = strlen(in), have = 0;
+	size_t len = strlen(in), have = 0, base = 0;
 	struct sqlscan s;
 
 	sqlscan_init(&s);
 	for (;;) {
 		int eof = have == len;
-		enum sqlscan_event ev = sqlscan_next(&s, in, have, eof);
+		enum sqlscan_event ev = sqlscan_next(&s, in + base, have - base, eof);
 
 		if (ev == SQLSCAN_MORE) {
+			size_t drop = s.start;
+			base += drop;
+			sqlscan_shift(&s, drop);
 			have++;
 			continue;
 		}
 		if (ev == SQLSCAN_STATEMENT || ev == SQLSCAN_META || ev == SQLSCAN_COMMENT)
-			put(o, tag_of(ev), in + s.start, s.end - s.start, s.item_line);
+			put(o, tag_of(ev), in + base + s.start, s.end - s.start, s.item_line);
 		else
 			put(o, tag_of(ev), "", 0, ev == SQLSCAN_END ? 0 : s.line);
 		if (ev == SQLSCAN_END || ev == SQLSCAN_INCOMPLETE || ev == SQLSCAN_ERROR)
@@ -80,6 +84,42 @@ expect(const char *name, const char *in, const char *want)
 	CHECK(strcmp(bytes.s, whole.s) == 0, "%s, fed byte by byte", name);
 	if (strcmp(bytes.s, whole.s) != 0)
 		printf("#   got  %s\n", bytes.s);
+}
+
+/* Random scripts from the characters that matter: split anywhere, they
+ * must give the same items as whole, and the scanner must always end. */
+static void
+test_random(void)
+{
+	static const char *const atoms[] = {
+		"'", "''", "\"", "$$", "$a$", "$1", "E'", "e", "\\", ";", "(", ")", "--", "/*", "*/",
+		"\n", " ", "begin", "end", "case", "create ", "function ", "x", "\\c x\n", "é",
+	};
+	unsigned seed = 12345;
+	int mismatches = 0;
+
+	for (int round = 0; round < 2000; round++) {
+		char in[512];
+		size_t n = 0;
+		struct out whole = { .n = 0 }, bytes = { .n = 0 };
+		int atoms_n = 1 + (int)(seed % 40);
+
+		for (int i = 0; i < atoms_n; i++) {
+			seed = seed * 1103515245u + 12345u;
+			const char *a = atoms[(seed >> 16) % (sizeof(atoms) / sizeof(atoms[0]))];
+			if (n + strlen(a) + 1 >= sizeof(in))
+				break;
+			memcpy(in + n, a, strlen(a));
+			n += strlen(a);
+		}
+		in[n] = '\0';
+		whole.s[0] = bytes.s[0] = '\0';
+		sqlscan_buffer(in, n, collect, &whole);
+		scan_bytewise(in, &bytes);
+		if (strcmp(whole.s, bytes.s) != 0 && mismatches++ == 0)
+			printf("#   input [%s]\n#   whole %s\n#   bytes %s\n", in, whole.s, bytes.s);
+	}
+	CHECK(mismatches == 0, "2000 random scripts split byte by byte give the same items as whole");
 }
 
 static void
@@ -170,5 +210,6 @@ main(void)
 	expect("non-ASCII identifiers and strings", "SELECT 'é;' AS ñ;",
 	       "S1[SELECT 'é;' AS ñ;]END0[]");
 	test_copy_end();
+	test_random();
 	return TAP_END();
 }
