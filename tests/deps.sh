@@ -14,7 +14,7 @@ want_cmd() {	# want_cmd COMMAND PACKAGE: any COMMAND on PATH will do
 	command -v "$1" >/dev/null 2>&1 || missing="$missing $2"
 }
 
-for p in make gcc clang pkg-config libcurl4-openssl-dev libssl-dev zlib1g-dev \
+for p in make gcc clang libclang-rt-14-dev pkg-config libcurl4-openssl-dev libssl-dev zlib1g-dev \
 	libexpat1-dev libpq-dev postgresql-15 mandoc pigz time bash-completion \
 	zsh python3-prometheus-client procps iproute2 man-db; do
 	want_pkg "$p"

@@ -1,0 +1,34 @@
+/* libFuzzer target: the gzip verifier on arbitrary bytes, fed whole and in
+ * two pieces; both ways must agree. */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "gzcheck.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static int
+check(const uint8_t *data, size_t size, size_t split)
+{
+	struct gzcheck g;
+	struct dk_err e = { 0 };
+	int rc;
+
+	if (gzcheck_init(&g, NULL, 0, &e) != DK_OK)
+		return -1;
+	rc = gzcheck_update(&g, data, split, &e);
+	if (rc == DK_OK)
+		rc = gzcheck_update(&g, data + split, size - split, &e);
+	if (rc == DK_OK)
+		rc = gzcheck_finish(&g, &e);
+	gzcheck_free(&g);
+	return rc;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (check(data, size, size) != check(data, size, size / 2))
+		abort();
+	return 0;
+}
