@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# The documentation cannot drift from the programs: for every program in
+# cmd/, --help, the man page and both completions name the same options;
+# every page is mandoc-clean and has the sections an operator looks for;
+# make install puts everything where man, bash and zsh look, and make
+# uninstall removes exactly that.
+. "$(dirname "$0")/lib.sh"
+cd "$TOP"
+
+PROGS=$(ls cmd/*.c | sed 's|cmd/||; s|\.c$||')
+
+# Options of --help: the lines that start with an option, the names before
+# the description ("  -d, --dbname=CONNINFO  target ...").
+help_opts() {
+	"$BIN/$1" --help | grep -E '^ {1,8}-' | sed -E 's/^ +//; s/  .*//' |
+		grep -oE '(^|[ ,])--?[A-Za-z0-9][A-Za-z0-9-]*' | sed -E 's/^[ ,]//' | sort -u
+}
+
+# Options of the man page's option list: .It Fl r , Fl -recursive.
+man_list_opts() {
+	grep -E '^\.It Fl ' "man/$1.1" | grep -oE 'Fl [^ ]+' | sed -E 's/^Fl /-/' | sort -u
+}
+
+# Options of the SYNOPSIS: .Op Fl 0hqrv is five short options.
+man_synopsis_opts() {
+	sed -n '/^\.Sh SYNOPSIS/,/^\.Sh /p' "man/$1.1" | grep -oE 'Fl [^ ]+' | sed 's/^Fl //' |
+		while read -r f; do
+			case $f in
+			-*) echo "-$f";;
+			*) echo "$f" | grep -o . | sed 's/^/-/';;
+			esac
+		done | sort -u
+}
+
+# What bash offers after "PROG -": the completion function run as bash
+# would run it.
+bash_opts() {
+	bash -c '
+		. "completions/bash/$1" || exit 1
+		f=$(complete -p "$1" | sed -nE "s/.*-F ([^ ]+) .*/\1/p")
+		[ -n "$f" ] || exit 1
+		COMP_WORDS=("$1" -); COMP_CWORD=1; COMP_LINE="$1 -"; COMP_POINT=${#COMP_LINE}
+		"$f" "$1" - "$1"
+		printf "%s\n" "${COMPREPLY[@]}"' _ "$1" | sort -u
+}
+
+# The options of zsh's _arguments specs, read by zsh itself:
+# '(-g --glob)'{-g+,--glob=}'[...]:pattern:' names -g and --glob.
+zsh_opts() {
+	zsh -fc '
+		_arguments() { print -rl -- "$@" }
+		source "completions/zsh/_$1"' _ "$1" |
+	grep -vxE -- '-[sSCwW]' |	# _arguments own flags, not specs
+	sed -E 's/^\([^)]*\)//; s/^\*//' | grep -E '^--?[A-Za-z0-9]' |
+	sed -E 's/(\[|:).*//; s/(=-?|\+)$//' | sort -u
+}
+
+# same_set NAME WANT GOT: one check, naming what is missing and extra.
+same_set() {
+	local missing extra
+	missing=$(comm -23 <(printf '%s\n' "$2") <(printf '%s\n' "$3") | tr '\n' ' ')
+	extra=$(comm -13 <(printf '%s\n' "$2") <(printf '%s\n' "$3") | tr '\n' ' ')
+	if [ -z "$missing$extra" ]; then ok "$1"
+	else not_ok "$1" "missing: $missing" "not in --help: $extra"; fi
+}
+
+for p in $PROGS; do
+	want=$(help_opts "$p")
+	check "$p --help lists options" test -n "$want"
+	for f in "man/$p.1" "completions/bash/$p" "completions/zsh/_$p"; do
+		if [ ! -f "$f" ]; then not_ok "$p: $f exists"; continue 2; fi
+	done
+	same_set "$p: man page option list = --help" "$want" "$(man_list_opts "$p")"
+	extra=$(comm -13 <(printf '%s\n' "$want") <(man_synopsis_opts "$p") | tr '\n' ' ')
+	check_eq "$p: man page SYNOPSIS names no option --help lacks" "" "$extra"
+	same_set "$p: bash completion = --help" "$want" "$(bash_opts "$p")"
+	same_set "$p: zsh completion = --help" "$want" "$(zsh_opts "$p")"
+done
+
+# A page without its program would go unnoticed by the loop above.
+for m in man/*.1; do
+	p=$(basename "$m" .1)
+	check "$m documents a program in cmd/" test -f "cmd/$p.c"
+done
+
+for m in man/*.1 man/*.7; do
+	check "$m: mandoc -Tlint -Wwarning is silent" test -z "$(mandoc -Tlint -Wwarning "$m" 2>&1)"
+	for s in SYNOPSIS ENVIRONMENT 'EXIT STATUS' EXAMPLES 'SEE ALSO'; do
+		check_grep "$m has $s" "^\.Sh $s\$" "$m"
+	done
+done
+for p in $PROGS; do
+	check_grep "drkit.7 refers to $p" "^\.Xr $p 1" man/drkit.7
+done
+
+# Install into a scratch root, as a package build would.
+R=$T/root
+check "make install PREFIX=/usr/local DESTDIR=..." make -s install PREFIX=/usr/local DESTDIR="$R"
+(cd "$R" && find . -type f | sed 's|^\./||' | sort) >"$T/installed"
+{
+	for p in $PROGS; do
+		echo "usr/local/bin/$p"
+		echo "usr/local/share/man/man1/$p.1"
+		echo "usr/local/share/bash-completion/completions/$p"
+		echo "usr/local/share/zsh/site-functions/_$p"
+	done
+	echo usr/local/share/man/man7/drkit.7
+	echo usr/local/share/bash-completion/completions/_drkit
+	echo usr/local/share/zsh/site-functions/_drkit_s3_names
+} | sort >"$T/expected"
+check_cmp "install puts programs, pages and completions where they belong" "$T/expected" "$T/installed"
+for p in $PROGS; do
+	run "$R/usr/local/bin/$p" --version
+	check_grep "installed $p runs (--version)" "^$p \(drkit\) [0-9]" "$T/out"
+	run man -l "$R/usr/local/share/man/man1/$p.1"
+	check_grep "man -l renders the installed $p.1" "^NAME" "$T/out"
+done
+run man -l "$R/usr/local/share/man/man7/drkit.7"
+check_grep "man -l renders the installed drkit.7" "fail closed" "$T/out"
+run bash -c ". '$R/usr/local/share/bash-completion/completions/r2ls' && complete -p r2ls"
+check_grep "the installed bash completion loads from its own directory" "_r2ls r2ls" "$T/out"
+
+check "make uninstall with the same DESTDIR" make -s uninstall PREFIX=/usr/local DESTDIR="$R"
+check_eq "uninstall removes every file install put" "" "$(cd "$R" && find . -type f)"
+
+done_testing
