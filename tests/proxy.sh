@@ -7,6 +7,7 @@
 #   via_proxy CMD...                  runs CMD with R2_ENDPOINT at the proxy
 #   put_keys BUCKET SIZE              PUTs the NUL-separated keys on stdin,
 #                                     SIZE bytes each, straight to the server
+#   seed_keys BUCKET SIZE             the same, faster, into its data directory
 
 proxy_start() {
 	proxy_stop
@@ -50,4 +51,22 @@ for key in sys.stdin.buffer.read().split(b"\0"):
     if r.status != 200:
         sys.exit("PUT %s: %d" % (path, r.status))
 ' "$S3_PORT" "$1" "$2"
+}
+
+# Many keys at once, written straight into the server's store (an object
+# file per key; the server computes its ETag when first asked): a thousand
+# PUTs would take the server longer than the test that needs them.
+seed_keys() {
+	python3 -c '
+import os, sys
+data, bucket, size = sys.argv[1], sys.argv[2], int(sys.argv[3])
+for key in sys.stdin.buffer.read().split(b"\0"):
+    if not key:
+        continue
+    *dirs, base = key.decode().split("/")
+    d = os.path.join(data, bucket, *dirs)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, base + "._S3rver_object"), "wb") as f:
+        f.write(b"x" * size)
+' "$S3_DATA" "$1" "$2"
 }

@@ -12,11 +12,9 @@ export TZ=America/New_York
 # --- more than 1000 keys, at the root and under prefixes
 B=lsb
 new_bucket $B || { done_testing; exit; }
-{
-	for i in $(seq -w 1 1100); do printf 'daily/db-%s.sql.gz\0' "$i"; done
-	printf '%s\0' "top file.txt" "zeta-é.txt" "daily/with space ü.gz" "weekly/a" \
-		"daily/sub/x" "daily/sub2/y z" "dailyish" "日本/ファイル"
-} | put_keys $B 1500
+for i in $(seq -w 1 1100); do printf 'daily/db-%s.sql.gz\0' "$i"; done | seed_keys $B 1500
+printf '%s\0' "top file.txt" "zeta-é.txt" "daily/with space ü.gz" "weekly/a" \
+	"daily/sub/x" "daily/sub2/y z" "dailyish" "日本/ファイル" | put_keys $B 1500
 printf '%s\0' "daily/empty" | put_keys $B 0
 printf '%s\0' "daily/one" | put_keys $B 1
 printf '%s\0' "daily/big" "weekly/big" | put_keys $B $((3 * 1024 * 1024 + 17))
