@@ -83,6 +83,26 @@ check_exit 8 "\\o in a dump without \\restrict: refused" pgrestore-stream -d "$T
 check "\\o: no file written" test ! -e "$T/out-file"
 check_eq "after all refusals the target holds no table" 0 "$(tables_in "$TGT")"
 
+# SIGTERM while waiting for the rest of the dump: rolled back, the
+# database --create made is dropped again.
+SIG=pgr_$$_sig
+mkfifo "$T/fifo"
+{ head -n $((copy_line - 1)) "$T/dump.sql"; exec sleep 600; } >"$T/fifo" &
+writer=$!
+pgrestore-stream --create -d "$SIG" <"$T/fifo" >/dev/null 2>"$T/sig.err" &
+restorer=$!
+for _ in $(seq 1 300); do
+	[ "$(psql -XAt -c "SELECT count(*) FROM pg_stat_activity WHERE datname = '$SIG' AND state = 'idle in transaction'")" = 1 ] && break
+	sleep 0.1
+done
+kill -TERM "$restorer"
+wait "$restorer"
+check_eq "SIGTERM mid-dump: exit 143" 143 "$?"
+kill "$writer" 2>/dev/null
+wait "$writer" 2>/dev/null
+check_grep "SIGTERM: the message says so" 'interrupted by signal 15' "$T/sig.err"
+check_eq "SIGTERM: the database --create made is gone" 0 "$(psql -XAt -c "SELECT count(*) FROM pg_database WHERE datname = '$SIG'")"
+
 # A target that holds tables is refused unless told.
 FULL=pgr_$$_full
 q -c "CREATE DATABASE $FULL" && q -d "$FULL" -c "CREATE TABLE keep (a int); INSERT INTO keep VALUES (1), (2)"
