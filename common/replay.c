@@ -70,7 +70,7 @@ struct replay {
 };
 
 enum kind {
-	K_OTHER, K_TXN, K_COPY, K_OWNER, K_PRIV, K_CREATE_DB, K_DROP_DB, K_NONTX,
+	K_OTHER, K_TXN, K_TXN_END, K_COPY, K_OWNER, K_PRIV, K_CREATE_DB, K_DROP_DB, K_NONTX,
 	K_CREATE_ROLE, K_INDEX, K_INSERT,
 };
 
@@ -185,16 +185,37 @@ contains_ci(const char *p, const char *end, const char *needle)
 	return 0;
 }
 
+/* Transaction control: the restore owns the transaction. Statements that
+ * would only open or commit it are left out; those that would roll it
+ * back or hand it to two-phase commit are refused. */
+static enum kind
+txn_kind(const char *p, const char *end)
+{
+	static const char *const refused[] = { "COMMIT PREPARED", "ROLLBACK PREPARED", "PREPARE TRANSACTION" };
+	static const char *const skipped[] = { "BEGIN", "START TRANSACTION", "COMMIT", "END" };
+
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		if (match_words(p, end, refused[i]) != NULL)
+			return K_TXN_END;
+	if (match_words(p, end, "ROLLBACK TO") != NULL)
+		return K_OTHER;
+	if (match_words(p, end, "ROLLBACK") != NULL || match_words(p, end, "ABORT") != NULL)
+		return K_TXN_END;
+	for (size_t i = 0; i < sizeof(skipped) / sizeof(skipped[0]); i++)
+		if (match_words(p, end, skipped[i]) != NULL)
+			return K_TXN;
+	return K_OTHER;
+}
+
 static enum kind
 classify(const char *p, size_t n)
 {
 	const char *end = p + n, *q;
-	static const char *const txn[] = { "BEGIN;", "COMMIT;", "END;", "START TRANSACTION;", "BEGIN TRANSACTION;" };
 	static const char *const nontx[] = { "CREATE TABLESPACE", "DROP TABLESPACE", "ALTER SYSTEM", "VACUUM" };
+	enum kind k = txn_kind(p, end);
 
-	for (size_t i = 0; i < sizeof(txn) / sizeof(txn[0]); i++)
-		if (n == strlen(txn[i]) && strncasecmp(p, txn[i], n) == 0)
-			return K_TXN;
+	if (k != K_OTHER)
+		return k;
 	if (match_words(p, end, "COPY") != NULL && contains_ci(p, end, " FROM stdin"))
 		return K_COPY;
 	if ((match_words(p, end, "ALTER") != NULL && contains_ci(p, end, " OWNER TO ")) ||
@@ -337,6 +358,10 @@ drain(struct replay *rp, struct conn *c)
 		rc = dk_fail(rp->e, DK_EDB, "lost the connection to %s: %s", pgconn_where(c->pg),
 			     PQerrorMessage(c->pg));
 	PQclear(res);
+	/* Fail closed should anything have ended the transaction. */
+	if (rc == DK_OK && PQtransactionStatus(c->pg) == PQTRANS_IDLE)
+		rc = dk_fail(rp->e, DK_EDB, "the restore's transaction ended before dump line %lu in %s",
+			     c->q[c->npending - 1].line, pgconn_where(c->pg));
 	c->npending = 0;
 	return rc;
 }
@@ -854,6 +879,9 @@ on_statement(struct replay *rp, char *sql, size_t n, unsigned long line)
 		rp->r->skipped++;
 		return DK_OK;
 	}
+	if (k == K_TXN_END)
+		return dk_fail(rp->e, DK_ESAFETY, "dump line %lu: a statement that would end the restore's "
+			       "transaction; refused", line);
 	if (k == K_DROP_DB)
 		return dk_fail(rp->e, DK_ESAFETY, "dump line %lu: DROP DATABASE refused: a restore never "
 			       "destroys a database (dump without --clean)", line);
@@ -1052,8 +1080,12 @@ run_parallel(struct replay *rp, struct conn *main)
 				FD_SET(PQsocket(pg[j]), &fds);
 				maxfd = PQsocket(pg[j]) > maxfd ? PQsocket(pg[j]) : maxfd;
 			}
-		if (select(maxfd + 1, &fds, NULL, NULL, NULL) < 0 && !cli_interrupted)
+		if (select(maxfd + 1, &fds, NULL, NULL, NULL) < 0) {
+			/* Interrupted: no new statements; the running ones end. */
+			if (cli_interrupted && rc == DK_OK)
+				rc = dk_fail(rp->e, DK_EIO, "interrupted");
 			continue;
+		}
 		for (int j = 0; j < jobs; j++) {
 			if (busy[j] == 0 || !FD_ISSET(PQsocket(pg[j]), &fds))
 				continue;

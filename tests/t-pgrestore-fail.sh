@@ -68,6 +68,15 @@ check_grep "the message has the line, SQLSTATE and statement" \
 	"dump line $at: SQLSTATE 42704: type \"no_such_type\" does not exist; statement \"CREATE TABLE public.broken" "$T/err"
 check_eq "rolled back: no table" 0 "$(tables_in "$TGT")"
 
+# The dump's own transaction control never ends the restore's transaction.
+{ head -n $((at - 1)) "$T/dump.sql"; echo 'COMMIT;'; echo 'BEGIN;'; tail -n +"$at" "$T/dump.sql" | head -n 20; } >"$T/commit.sql"
+check_exit 1 "COMMIT in a dump that is then cut: exit 1" pgrestore-stream -d "$TGT" <"$T/commit.sql"
+check_eq "COMMIT in the dump committed nothing" 0 "$(tables_in "$TGT")"
+{ head -n $((at - 1)) "$T/dump.sql"; echo 'ROLLBACK;'; tail -n +"$at" "$T/dump.sql"; } >"$T/rollback.sql"
+check_exit 8 "ROLLBACK in a dump: refused" pgrestore-stream -d "$TGT" <"$T/rollback.sql"
+check_grep "the refusal names the line" "dump line $at: a statement that would end the restore's transaction" "$T/err"
+check_eq "ROLLBACK: nothing restored" 0 "$(tables_in "$TGT")"
+
 # Meta-commands other than \connect, \restrict, \unrestrict never run.
 r=$(grep -n '^\\restrict' "$T/dump.sql" | head -1 | cut -d: -f1)
 { head -n "$r" "$T/dump.sql"; echo "\\! touch $T/inside"; tail -n +$((r + 1)) "$T/dump.sql"; } >"$T/shell-in.sql"
