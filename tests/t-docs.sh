@@ -32,17 +32,20 @@ man_synopsis_opts() {
 		done | sort -u
 }
 
-# What bash offers after "PROG -": the completion function run as bash
-# would run it.
-bash_opts() {
+# What bash offers for the last of WORDS on PROG's command line: the
+# completion function run as bash would run it.
+bash_complete() {
 	bash -c '
 		. "completions/bash/$1" || exit 1
 		f=$(complete -p "$1" | sed -nE "s/.*-F ([^ ]+) .*/\1/p")
 		[ -n "$f" ] || exit 1
-		COMP_WORDS=("$1" -); COMP_CWORD=1; COMP_LINE="$1 -"; COMP_POINT=${#COMP_LINE}
-		"$f" "$1" - "$1"
-		printf "%s\n" "${COMPREPLY[@]}"' _ "$1" | sort -u
+		COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
+		COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
+		"$f" "$1" "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+		printf "%s\n" "${COMPREPLY[@]}"' _ "$@" | sort -u | tr '\n' ' '
 }
+
+bash_opts() { bash_complete "$1" - | tr ' ' '\n' | grep .; }
 
 # The options of zsh's _arguments specs, read by zsh itself:
 # '(-g --glob)'{-g+,--glob=}'[...]:pattern:' names -g and --glob.
@@ -76,6 +79,14 @@ for p in $PROGS; do
 	same_set "$p: bash completion = --help" "$want" "$(bash_opts "$p")"
 	same_set "$p: zsh completion = --help" "$want" "$(zsh_opts "$p")"
 done
+
+# Fixed sets of values are offered after their option.
+check_eq "bash completes r2put --verify's modes" "gzip pgdump " "$(bash_complete r2put --verify '')"
+check_eq "bash completes stalecheck --format's formats" "json nagios prometheus " \
+	"$(bash_complete stalecheck --format '')"
+check_grep "zsh completes r2put --verify's modes" '^[^#]*--verify.*\(gzip pgdump\)' completions/zsh/_r2put
+check_grep "zsh completes stalecheck --format's formats" '--format.*\(nagios json prometheus\)' \
+	completions/zsh/_stalecheck
 
 # A page without its program would go unnoticed by the loop above.
 for m in man/*.1; do
