@@ -9,6 +9,12 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "download.h"
+#include "holdback.h"
+#include "io.h"
+#include "pump.h"
+#include "recorded.h"
+#include "s3.h"
 #include "sha256.h"
 #include "sumfile.h"
 
@@ -34,15 +40,26 @@ usage(void)
 	    "      --strict          fail on improperly formatted lines\n"
 	    "  -w, --warn            warn about improperly formatted lines\n"
 	    "\n"
+	    "Checking what r2put recorded (its KEY.sha256 sidecar, else x-amz-meta-sha256):\n"
+	    "      --verify NAME     copy standard input to standard output while hashing\n"
+	    "                        it; the last 64 KiB are written only when the hash\n"
+	    "                        matches what was recorded for NAME (s3://BUCKET/KEY)\n"
+	    "      --remote NAME     read the object NAME itself and check it against its\n"
+	    "                        recorded checksum; may be given several times\n"
+	    "      --allow-missing   a NAME with no recorded checksum passes (unverified)\n"
+	    "  -v, --verbose         trace every S3 request on stderr\n"
+	    "\n"
 	    "  -h, --help            show this help and exit\n"
 	    "      --version         show the version and exit\n"
 	    "\n"
 	    "Exit status: 0 all good, 1 a file could not be read or did not match, or a\n"
-	    "list held no checksum line, 2 usage, 6 cannot write output.\n");
+	    "list held no checksum line, 2 usage, 3 settings or credentials, 4 no such\n"
+	    "object or no recorded checksum, 5 service failure, 6 cannot write output.\n");
 }
 
 enum {
 	OPT_TAG = 256, OPT_IGNORE_MISSING, OPT_QUIET, OPT_STATUS, OPT_STRICT, OPT_VERSION,
+	OPT_VERIFY, OPT_REMOTE, OPT_ALLOW_MISSING,
 };
 
 static const struct option longopts[] = {
@@ -56,6 +73,10 @@ static const struct option longopts[] = {
 	{ "status", no_argument, NULL, OPT_STATUS },
 	{ "strict", no_argument, NULL, OPT_STRICT },
 	{ "warn", no_argument, NULL, 'w' },
+	{ "verify", required_argument, NULL, OPT_VERIFY },
+	{ "remote", required_argument, NULL, OPT_REMOTE },
+	{ "allow-missing", no_argument, NULL, OPT_ALLOW_MISSING },
+	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -65,6 +86,10 @@ struct opts {
 	int binary;		/* -1 not given, 0 -t, 1 -b */
 	int tag, zero, check;
 	int ignore_missing, quiet, status, strict, warn;
+	const char *verify;	/* --verify NAME */
+	char **remote;		/* --remote NAMEs */
+	int nremote;
+	int allow_missing;
 };
 
 /* Counts over all check lists, for the closing warnings. */
@@ -242,6 +267,113 @@ check_lists(const struct opts *o, char **lists, int n)
 	return ok;
 }
 
+/* The checksum recorded for arg; *hex is "" when there is none and
+ * --allow-missing lets that pass. */
+static int
+recorded_for(struct s3_client *c, const struct settings *set, const char *arg,
+    int allow_missing, struct objname *n, char hex[SHA256_HEXLEN + 1], struct dk_err *e)
+{
+	const char *source;
+	int rc;
+
+	hex[0] = '\0';
+	if ((rc = objname_parse(arg, set->bucket, n, e)) != DK_OK)
+		return rc;
+	rc = recorded_sha256(c, n, hex, &source, e);
+	if (rc == DK_ENOTFOUND && allow_missing && strstr(e->msg, "no recorded checksum")) {
+		cli_note("%s (--allow-missing: not verified)", e->msg);
+		dk_err_clear(e);
+		return DK_OK;
+	}
+	if (rc == DK_OK)
+		cli_trace("s3://%s/%s: recorded SHA-256 %s (%s)", n->bucket, n->key, hex, source);
+	return rc;
+}
+
+/* --verify: standard input to standard output, the tail withheld until the
+ * hash matched the recorded one. */
+static int
+verify_stream(struct s3_client *c, const struct settings *set, const struct opts *o,
+    struct dk_err *e)
+{
+	struct objname n = { 0 };
+	struct io_fd_sink out;
+	struct holdback hold;
+	struct sha256_sink sha;
+	char hex[SHA256_HEXLEN + 1], what[1100];
+	int rc;
+
+	if ((rc = recorded_for(c, set, o->verify, o->allow_missing, &n, hex, e)) != DK_OK) {
+		objname_free(&n);
+		return rc;
+	}
+	snprintf(what, sizeof(what), "standard input against s3://%s/%s", n.bucket, n.key);
+	io_fd_sink_init(&out, STDOUT_FILENO, "standard output");
+	rc = holdback_init(&hold, &out.sink, HOLDBACK_MIN, e);
+	if (rc == DK_OK && (rc = sha256_sink_init(&sha, &hold.sink, e)) == DK_OK) {
+		if (hex[0] == '\0' || (rc = sha256_sink_expect(&sha, hex, what, e)) == DK_OK)
+			rc = pump_fd(STDIN_FILENO, "standard input", &sha.sink, NULL, NULL, e);
+		sha256_sink_free(&sha);
+	}
+	holdback_free(&hold);
+	objname_free(&n);
+	return rc;
+}
+
+/* --remote: each object read and hashed, "NAME: OK" or "NAME: FAILED". */
+static int
+check_remote(struct s3_client *c, const struct settings *set, const struct opts *o,
+    const char *arg, struct dk_err *e)
+{
+	struct download_opts dl = { .jobs = 8, .chunk = 8u << 20 };
+	struct objname n = { 0 };
+	struct sha256_sink sha;
+	char hex[SHA256_HEXLEN + 1];
+	int rc;
+
+	rc = recorded_for(c, set, arg, o->allow_missing, &n, hex, e);
+	if (rc == DK_OK && (rc = sha256_sink_init(&sha, NULL, e)) == DK_OK) {
+		if (hex[0] == '\0' || (rc = sha256_sink_expect(&sha, hex, arg, e)) == DK_OK)
+			rc = download_object(c, &n, &sha.sink, &dl, e);
+		if (rc == DK_OK)
+			rc = sink_finish(&sha.sink, e);
+		sha256_sink_free(&sha);
+	}
+	if ((rc == DK_OK && !o->quiet && !o->status) || rc == DK_EDATA)
+		printf("s3://%s/%s: %s\n", n.bucket, n.key, rc == DK_OK ? "OK" : "FAILED");
+	objname_free(&n);
+	return rc;
+}
+
+static int
+run_s3_modes(const struct opts *o)
+{
+	struct settings set;
+	struct s3_client *c;
+	struct dk_err e = { 0 }, first = { 0 };
+	int rc = DK_OK;
+
+	if ((c = s3_connect(&set, &e)) == NULL)
+		return cli_fail(&e);
+	if (o->verify != NULL)
+		rc = verify_stream(c, &set, o, &e);
+	for (int i = 0; i < o->nremote && rc != DK_EUSAGE; i++) {
+		dk_err_clear(&e);
+		int r = check_remote(c, &set, o, o->remote[i], &e);
+		if (r != DK_OK && first.status == DK_OK) {
+			first = e;
+			rc = r;
+		}
+		if (r != DK_OK)
+			cli_fail(&e);
+	}
+	s3_client_free(c);
+	settings_free(&set);
+	if (o->verify != NULL)
+		return rc == DK_OK ? 0 : cli_fail(&e);
+	return rc == DK_OK ? 0 : first.status;
+}
+
 /* The combinations coreutils refuses. */
 static int
 check_opts(const struct opts *o)
@@ -254,7 +386,14 @@ check_opts(const struct opts *o)
 		return cli_usage_error("the --tag option is meaningless when verifying checksums");
 	if (o->check && o->binary != -1)
 		return cli_usage_error("the --binary and --text options are meaningless when verifying checksums");
-	if (!o->check && (o->ignore_missing || o->quiet || o->status || o->strict || o->warn))
+	if ((o->verify != NULL || o->nremote > 0) && (o->check || o->tag || o->zero))
+		return cli_usage_error("--verify and --remote do not go with --check, --tag or --zero");
+	if (o->verify != NULL && o->nremote > 0)
+		return cli_usage_error("--verify reads standard input, --remote the bucket: give one");
+	if (o->allow_missing && o->verify == NULL && o->nremote == 0)
+		return cli_usage_error("--allow-missing goes with --verify or --remote");
+	if (!o->check && o->nremote == 0 &&
+	    (o->ignore_missing || o->quiet || o->status || o->strict || o->warn))
 		return cli_usage_error("--ignore-missing, --quiet, --status, --strict and --warn are "
 		    "meaningful only when verifying checksums");
 	return DK_OK;
@@ -269,7 +408,7 @@ main(int argc, char **argv)
 	int c, n, ok, st;
 
 	cli_init("sha256sum-r2");
-	while ((c = getopt_long(argc, argv, "btzcwh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "btzcwvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'b': o.binary = 1; break;
 		case 't': o.binary = 0; break;
@@ -281,6 +420,14 @@ main(int argc, char **argv)
 		case OPT_STATUS: o.status = 1; o.quiet = 0; o.warn = 0; break;
 		case OPT_STRICT: o.strict = 1; break;
 		case 'w': o.warn = 1; o.status = 0; o.quiet = 0; break;
+		case OPT_VERIFY: o.verify = optarg; break;
+		case OPT_REMOTE:
+			if ((o.remote = realloc(o.remote, (size_t)(o.nremote + 1) * sizeof(char *))) == NULL)
+				return cli_usage_error("out of memory");
+			o.remote[o.nremote++] = optarg;
+			break;
+		case OPT_ALLOW_MISSING: o.allow_missing = 1; break;
+		case 'v': cli_verbose = 1; break;
 		case 'h': usage(); return 0;
 		case OPT_VERSION: return cli_version();
 		default: return cli_usage_error("unknown option");
@@ -288,6 +435,13 @@ main(int argc, char **argv)
 	}
 	if ((st = check_opts(&o)) != DK_OK)
 		return st;
+	if (o.verify != NULL || o.nremote > 0) {
+		if (optind < argc)
+			return cli_usage_error("--verify and --remote take no FILE operand");
+		st = run_s3_modes(&o);
+		free(o.remote);
+		return st;
+	}
 	names = optind < argc ? argv + optind : dash;
 	n = optind < argc ? argc - optind : 1;
 	ok = o.check ? check_lists(&o, names, n) : print_sums(&o, names, n);
