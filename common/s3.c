@@ -324,8 +324,8 @@ s3_fail(struct s3_client *c, struct dk_err *e, const char *bucket, const char *k
 		    has_code ? " " : "", has_code ? code : "");
 	if (has_code && strcmp(code, "InvalidBucketName") == 0)
 		return dk_fail(e, DK_EUSAGE, "%s: invalid bucket name (InvalidBucketName)", what);
-	return dk_fail(e, DK_ESERVICE, "%s: HTTP %ld%s%s%s%s", what, http_status,
-	    has_code ? " " : "", has_code ? code : "",
+	return dk_fail(e, DK_ESERVICE, "%s: HTTP %ld%s%s from %s%s%s", what, http_status,
+	    has_code ? " " : "", has_code ? code : "", c->base,
 	    message != NULL && *message ? ": " : "", message ? message : "");
 }
 

@@ -4,16 +4,18 @@ request and injects the faults a real network and a busy service produce.
 Standard library only.
 
 usage: faultproxy.py UPSTREAM_PORT LOG [--match REGEX] [--count N]
-                     [--status CODE | --reset-after BYTES | --stall-after BYTES]
+                     [--status CODE | --drop | --reset-after BYTES |
+                      --stall-after BYTES]
 
 Prints its own port on stdout once it listens. Each request is logged as
-"METHOD TARGET LENGTH" when it arrives and "-> STATUS" (or the fault) when
-answered, so that tests can see which requests were sent, in which order,
-with how large a body. The fault applies to the first N requests whose
-"METHOD TARGET" matches REGEX (every request when no --match):
+"METHOD TARGET [range=RANGE] LENGTH" when it arrives and "-> STATUS" (or
+the fault) when answered, so that tests can see which requests were sent,
+in which order, with how large a body. The fault applies to the first N requests whose
+"METHOD TARGET [range=RANGE]" matches REGEX (every request when no --match):
 
   --status CODE        answer CODE with an S3 error document (SlowDown for
                        503, InternalError otherwise) without forwarding
+  --drop               reset the connection without forwarding or answering
   --reset-after BYTES  forward, then reset the connection after BYTES bytes
                        of the response body
   --stall-after BYTES  forward, then send nothing more after BYTES bytes of
@@ -60,18 +62,24 @@ class Proxy:
         head = await reader.readuntil(b"\r\n\r\n")
         lines = head.decode("latin-1").split("\r\n")
         method, target, _ = lines[0].split(" ", 2)
-        length = 0
+        length, rng = 0, ""
         for h in lines[1:]:
             name, _, value = h.partition(":")
             if name.strip().lower() == "content-length":
                 length = int(value.strip())
+            elif name.strip().lower() == "range":
+                rng = " range=" + value.strip()
         body = await reader.readexactly(length) if length else b""
-        what = f"{method} {target}"
+        what = f"{method} {target}{rng}"
         self.note(f"{what} {length}")
         fault = self.take_fault(what)
         if fault and self.args.status:
             await self.answer_error(writer, self.args.status)
             return True
+        if fault and self.args.drop:
+            self.note("-> reset (injected)")
+            reset(writer)
+            return False
         return await self.forward(head, body, reader, writer, fault)
 
     async def answer_error(self, writer, status):
@@ -109,9 +117,10 @@ class Proxy:
                 up_w.close()
                 if self.args.reset_after is not None:
                     self.note(f"reset after {limit} bytes")
-                    sock = writer.get_extra_info("socket")
-                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                    writer.transport.abort()
+                    # Lets the client read what was sent: a reset drops
+                    # whatever is still unread in its buffers.
+                    await asyncio.sleep(0.2)
+                    reset(writer)
                 else:
                     self.note(f"stall after {limit} bytes")
                     await reader.read()  # until the client hangs up
@@ -123,6 +132,13 @@ class Proxy:
         return False
 
 
+def reset(writer):
+    """Closes the client's connection with a TCP reset."""
+    sock = writer.get_extra_info("socket")
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    writer.transport.abort()
+
+
 async def main():
     p = argparse.ArgumentParser()
     p.add_argument("upstream", type=int)
@@ -132,6 +148,7 @@ async def main():
     p.add_argument("--status", type=int)
     p.add_argument("--reset-after", type=int)
     p.add_argument("--stall-after", type=int)
+    p.add_argument("--drop", action="store_true")
     args = p.parse_args()
     proxy = Proxy(args)
     server = await asyncio.start_server(proxy.handle, "127.0.0.1", 0)

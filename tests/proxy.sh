@@ -13,7 +13,7 @@ proxy_start() {
 	proxy_stop
 	PROXY_LOG=$T/proxy.log.$RANDOM
 	: >"$PROXY_LOG"
-	python3 "$TOP/tests/faultproxy.py" "$S3_PORT" "$PROXY_LOG" "$@" >"$PROXY_LOG.port" &
+	python3 "$TOP/tests/faultproxy.py" "$S3_PORT" "$PROXY_LOG" "$@" >"$PROXY_LOG.port" 2>"$PROXY_LOG.err" &
 	PROXY_PID=$!
 	while [ ! -s "$PROXY_LOG.port" ] && kill -0 "$PROXY_PID" 2>/dev/null; do
 		sleep 0.05
