@@ -57,7 +57,7 @@ struct replay {
 	size_t ndbs_made, nroles_made;
 	int cluster;		/* pg_dumpall's header seen */
 	int trailer;		/* the completion trailer seen, nothing after it */
-	int switched;		/* a \connect happened */
+	int cluster_done;	/* the part before the first switch committed */
 	char *key;		/* \restrict's key while restricted */
 	struct deferred *defer;
 	size_t ndefer, capdefer;
@@ -548,6 +548,25 @@ connect_target(struct replay *rp, const char *arg, unsigned long line)
 	return db;
 }
 
+/* The cluster-wide part of a dump (pg_dumpall's roles and tablespaces, a
+ * --create dump's database) must be visible to the databases that follow
+ * and to CREATE DATABASE, which runs on a connection of its own: it
+ * commits before the first of them. */
+static int
+commit_cluster_part(struct replay *rp)
+{
+	struct conn *c = rp->cur;
+
+	if (rp->cluster_done)
+		return DK_OK;
+	rp->cluster_done = 1;
+	trace(rp, "committing the cluster-wide part in %s", pgconn_where(c->pg));
+	if (settle(rp, c) != DK_OK || pgconn_exec(c->pg, "COMMIT", rp->e) != DK_OK ||
+	    pgconn_exec(c->pg, "BEGIN", rp->e) != DK_OK)
+		return rp->e->status;
+	return DK_OK;
+}
+
 static int
 switch_db(struct replay *rp, const char *db, unsigned long line)
 {
@@ -559,22 +578,10 @@ switch_db(struct replay *rp, const char *db, unsigned long line)
 	if (rp->deferring)
 		return dk_fail(rp->e, DK_EUSAGE, "dump line %lu: -j takes a single-database dump", line);
 	rp->trailer = 0;
-	if (rp->o->check_only) {
-		rp->switched = 1;
+	if (rp->o->check_only)
 		return DK_OK;
-	}
-	if (drain(rp, rp->cur) != DK_OK)
+	if (commit_cluster_part(rp) != DK_OK)
 		return rp->e->status;
-	if (!rp->switched) {
-		/* The cluster-wide part (roles, databases) must be visible to the
-		 * databases that follow: it commits now. */
-		struct conn *c = rp->cur;
-		trace(rp, "committing the cluster-wide part in %s", pgconn_where(c->pg));
-		if (settle(rp, c) != DK_OK || pgconn_exec(c->pg, "COMMIT", rp->e) != DK_OK ||
-		    pgconn_exec(c->pg, "BEGIN", rp->e) != DK_OK)
-			return rp->e->status;
-		rp->switched = 1;
-	}
 	for (size_t i = 0; i < rp->nconns; i++)
 		if (strcmp(rp->conns[i].db, db) == 0) {
 			rp->cur = &rp->conns[i];
@@ -681,7 +688,8 @@ create_db(struct replay *rp, const char *sql, size_t n, unsigned long line)
 		rp->r->statements++;
 		return DK_OK;
 	}
-	int exists = settle(rp, rp->cur) != DK_OK ? -1 : pgconn_database_exists(rp->cur->pg, name, rp->e);
+	int exists = settle(rp, rp->cur) != DK_OK || commit_cluster_part(rp) != DK_OK ? -1 :
+		pgconn_database_exists(rp->cur->pg, name, rp->e);
 	if (exists < 0)
 		rc = rp->e->status;
 	else if (exists)
@@ -896,7 +904,7 @@ on_statement(struct replay *rp, char *sql, size_t n, unsigned long line)
 	} else if (k == K_CREATE_ROLE) {
 		rc = create_role(rp, sql, n, line);
 	} else if (k == K_NONTX) {
-		PGconn *side = pgconn_open(o->conninfo, rp->cur->db, rp->e);
+		PGconn *side = commit_cluster_part(rp) != DK_OK ? NULL : pgconn_open(o->conninfo, rp->cur->db, rp->e);
 		struct conn tmp = { .pg = side };
 		rc = side == NULL ? rp->e->status : exec_now(rp, &tmp, sql, n, line);
 		PQfinish(side);

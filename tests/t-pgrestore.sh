@@ -87,6 +87,21 @@ check_cmp "pg_dumpall dump: dumped again, identical but for the \\restrict keys"
 q -c "DROP DATABASE $A" -c "DROP DATABASE \"$B\""
 q -c "DROP ROLE $R1" -c "DROP ROLE $R2"
 
+# pg_dumpall of PostgreSQL 10 and older: every CREATE DATABASE, with its
+# owner, comes before the first \connect.
+newdb; OLD=$DB ROLE=pgr_$$_old
+printf -- '--\n-- PostgreSQL database cluster dump\n--\n\nCREATE ROLE %s;\nALTER ROLE %s WITH NOLOGIN;\n' "$ROLE" "$ROLE" >"$T/old.sql"
+printf 'CREATE DATABASE %s WITH TEMPLATE = template0 OWNER = %s;\n\\connect %s\n' "$OLD" "$ROLE" "$OLD" >>"$T/old.sql"
+printf 'CREATE TABLE t (a int);\nALTER TABLE t OWNER TO %s;\n--\n-- PostgreSQL database cluster dump complete\n--\n' "$ROLE" >>"$T/old.sql"
+check_exit 0 "old pg_dumpall layout: CREATE DATABASE ... OWNER before \\connect" pgrestore-stream -d postgres <"$T/old.sql"
+check_eq "old pg_dumpall layout: the table belongs to the new role" "$ROLE" \
+	"$(psql -XAtd "$OLD" -c "SELECT tableowner FROM pg_tables WHERE tablename = 't'")"
+q -c "DROP DATABASE $OLD" -c "DROP ROLE $ROLE"
+head -n 9 "$T/old.sql" >"$T/old-cut.sql"
+check_exit 1 "old pg_dumpall layout cut short: exit 1" pgrestore-stream -d postgres <"$T/old-cut.sql"
+check_eq "the role and database it created are dropped again" "0 0" \
+	"$(psql -XAt -c "SELECT count(*) FROM pg_roles WHERE rolname = '$ROLE'") $(psql -XAt -c "SELECT count(*) FROM pg_database WHERE datname = '$OLD'")"
+
 # --check needs no database.
 check_exit 0 "--check on a whole dump" env PGHOST=/nonexistent pgrestore-stream --check <"$T/plain.sql.gz"
 check_grep "--check reports COPY rows per table" '^public\.child	200$' "$T/out"
