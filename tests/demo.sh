@@ -90,6 +90,7 @@ step_setup() {
 		{ record setup "$t" "FAILED: sample database"; return 1; }
 	SOURCE=$(verify_queries "$DB")
 	note "source: $SOURCE"
+	note "database size: $(sql "$DB" "SELECT pg_size_pretty(pg_database_size('$DB'))")"
 	record setup "$t" "ok"
 }
 
@@ -239,6 +240,7 @@ summary() {
 	for i in "${!steps[@]}"; do
 		printf '   %-32s %9s  %s\n' "${steps[i]}" "${durations[i]}" "${results[i]}"
 	done
+	printf '   %-32s %9s\n' total "$(secs "$DEMO_START" "$(now)")"
 	if [ -n "${VERIFIED_END:-}" ]; then
 		printf '\n   start download -> verified restore: %ss (the runbook estimates 15 to 30 minutes)\n' \
 			"$(secs "$DOWNLOAD_START" "$VERIFIED_END")"
@@ -250,6 +252,7 @@ summary() {
 	printf '\ndemo: every step verified\n'
 }
 
+DEMO_START=$(now)
 step_setup && step_backup && step_checklist
 if [ ${#failed[@]} = 0 ]; then
 	step_test_restore
