@@ -103,7 +103,7 @@ print_tables(const struct replay_result *r, int check)
 	for (size_t i = 0; i < r->ntables; i++) {
 		const struct replay_table *t = &r->tables[i];
 		if (check)
-			printf("%s\t%lld\n", t->name, t->dump_rows);
+			printf("%s\t%s\t%lld\n", t->db, t->name, t->dump_rows);
 		else
 			printf("%s\t%s\t%lld\t%lld\n", t->db, t->name, t->dump_rows, t->table_rows);
 	}
@@ -180,10 +180,13 @@ restore(struct plan *p, struct replay_opts *o)
 		rc = pgtarget_swap(o->conninfo, p->target, p->side, p->before, &moved, &e);
 	if (rc != DK_OK && p->made)
 		pgtarget_drop(o->conninfo, p->replace ? p->side : p->target);
-	if (rc == DK_OK)
-		cli_note("restored %lu statements into %d database%s (%zu tables) in \"%s\"%s%s%s", r.statements,
-			 r.databases, r.databases == 1 ? "" : "s", r.ntables, p->target,
-			 moved ? "; the previous database is now \"" : "", moved ? p->before : "", moved ? "\"" : "");
+	if (rc == DK_OK && r.databases > 1)
+		cli_note("restored %lu statements into %d databases (%zu tables)", r.statements, r.databases,
+			 r.ntables);
+	else if (rc == DK_OK)
+		cli_note("restored %lu statements (%zu tables) into \"%s\"%s%s%s", r.statements, r.ntables,
+			 p->target, moved ? "; the previous database is now \"" : "", moved ? p->before : "",
+			 moved ? "\"" : "");
 	replay_result_free(&r);
 	free(p->target);
 	return rc == DK_OK ? 0 : cli_fail(&e);

@@ -58,6 +58,7 @@ struct replay {
 	int cluster;		/* pg_dumpall's header seen */
 	int trailer;		/* the completion trailer seen, nothing after it */
 	int cluster_done;	/* the part before the first switch committed */
+	char *check_db;		/* --check: the database the dump switched to */
 	char *key;		/* \restrict's key while restricted */
 	struct deferred *defer;
 	size_t ndefer, capdefer;
@@ -293,10 +294,10 @@ table_index(struct replay *rp, const char *name, const char *db)
 	struct replay_result *r = rp->r;
 
 	if (rp->last_table >= 0 && strcmp(r->tables[rp->last_table].name, name) == 0 &&
-	    (db == NULL || strcmp(r->tables[rp->last_table].db, db) == 0))
+	    strcmp(r->tables[rp->last_table].db, db) == 0)
 		return rp->last_table;
 	for (size_t i = 0; i < r->ntables; i++)
-		if (strcmp(r->tables[i].name, name) == 0 && (db == NULL || strcmp(r->tables[i].db, db) == 0))
+		if (strcmp(r->tables[i].name, name) == 0 && strcmp(r->tables[i].db, db) == 0)
 			return rp->last_table = (long)i;
 	struct replay_table *t = realloc(r->tables, (r->ntables + 1) * sizeof(*t));
 	if (t == NULL)
@@ -304,7 +305,7 @@ table_index(struct replay *rp, const char *name, const char *db)
 	r->tables = t;
 	t = &r->tables[r->ntables];
 	t->name = strdup(name);
-	t->db = db != NULL ? strdup(db) : NULL;
+	t->db = strdup(db);
 	t->dump_rows = 0;
 	t->table_rows = -1;
 	return rp->last_table = (long)r->ntables++;
@@ -578,8 +579,11 @@ switch_db(struct replay *rp, const char *db, unsigned long line)
 	if (rp->deferring)
 		return dk_fail(rp->e, DK_EUSAGE, "dump line %lu: -j takes a single-database dump", line);
 	rp->trailer = 0;
-	if (rp->o->check_only)
+	if (rp->o->check_only) {
+		free(rp->check_db);
+		rp->check_db = strdup(db);
 		return DK_OK;
+	}
 	if (commit_cluster_part(rp) != DK_OK)
 		return rp->e->status;
 	for (size_t i = 0; i < rp->nconns; i++)
@@ -831,7 +835,7 @@ copy_in(struct replay *rp, char *sql, size_t n, unsigned long line, char saved)
 
 	if (table == NULL)
 		return dk_fail(rp->e, DK_EDB, "out of memory");
-	rp->copy_table = table_index(rp, table, rp->o->check_only ? NULL : c->db);
+	rp->copy_table = table_index(rp, table, !rp->o->check_only ? c->db : rp->check_db != NULL ? rp->check_db : "-");
 	if (rp->deferring) {
 		free(table);
 		return dk_fail(rp->e, DK_EUSAGE, "dump line %lu: COPY after the indexes: -j takes a dump in "
@@ -1286,6 +1290,7 @@ replay_run(const struct replay_opts *o, int fd, struct replay_result *r, struct 
 	free(rp.defer);
 	free(rp.key);
 	free(rp.first_db);
+	free(rp.check_db);
 	free(rp.buf);
 	dumpinput_free(&rp.in);
 	return rc;

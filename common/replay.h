@@ -40,7 +40,7 @@ struct replay_opts {
 };
 
 struct replay_table {
-	char *db;		/* database, NULL in --check */
+	char *db;		/* database ("-" in --check before any \connect) */
 	char *name;		/* as the dump writes it: public.t */
 	long long dump_rows;	/* COPY lines, or rows INSERTed */
 	long long table_rows;	/* count after commit, -1 when not counted */

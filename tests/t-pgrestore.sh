@@ -72,7 +72,7 @@ check_grep "the refusal names the database and the line" "line [0-9]+: database 
 
 # pg_dumpall: roles and several databases, restored into the same cluster
 # after they were dropped.
-newdb; R1=pgr_$$_owner R2=pgr_$$_reader A=$DB B="pgr_$$ two"
+R1=pgr_$$_owner R2=pgr_$$_reader A=pgr_$$_all B="pgr_$$ two"
 q -c "CREATE ROLE $R1 LOGIN" -c "CREATE ROLE $R2" && q -c "GRANT $R2 TO $R1" &&
 	q -c "CREATE DATABASE $A OWNER $R1" && q -c "CREATE DATABASE \"$B\""
 q -d "$A" -f "$TOP/tests/pgrestore-fixture.sql" >/dev/null
@@ -104,7 +104,9 @@ check_eq "the role and database it created are dropped again" "0 0" \
 
 # --check needs no database.
 check_exit 0 "--check on a whole dump" env PGHOST=/nonexistent pgrestore-stream --check <"$T/plain.sql.gz"
-check_grep "--check reports COPY rows per table" '^public\.child	200$' "$T/out"
+check_grep "--check reports COPY rows per table" '^-	public\.child	200$' "$T/out"
+check_exit 0 "--check on a pg_dumpall dump" pgrestore-stream --check <"$T/all.sql"
+check_grep "--check names each table's database" "^$A	public\\.child	200$" "$T/out"
 check_grep "--check reports the statement count" '^statements	[0-9]+$' "$T/out"
 head -c 20000 "$T/plain.sql" >"$T/short.sql"
 check_exit 1 "--check on a truncated dump" pgrestore-stream --check <"$T/short.sql"
