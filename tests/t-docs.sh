@@ -42,7 +42,7 @@ bash_complete() {
 		COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
 		COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
 		"$f" "$1" "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
-		printf "%s\n" "${COMPREPLY[@]}"' _ "$@" | sort -u | tr '\n' ' '
+		printf "%s\n" "${COMPREPLY[@]}"' _ "$@" | sed '/^$/d' | sort -u | tr '\n' ' '
 }
 
 bash_opts() { bash_complete "$1" - | tr ' ' '\n' | grep .; }
@@ -88,6 +88,18 @@ check_grep "zsh completes r2put --verify's modes" '^[^#]*--verify.*\(gzip pgdump
 check_grep "zsh completes stalecheck --format's formats" '--format.*\(nagios json prometheus\)' \
 	completions/zsh/_stalecheck
 
+# s3:// names are completed by listing them, when settings are present.
+need_s3
+B=docs-$$
+new_bucket "$B" && printf 'x\n' | r2put -q "s3://$B/daily/shop_backup_1.sql.gz"
+check_eq "bash completes s3:// names by listing them" "s3://$B/daily/ " \
+	"$(bash_complete r2ls "s3://$B/")"
+check_eq "bash completes keys under a prefix" \
+	"s3://$B/daily/shop_backup_1.sql.gz s3://$B/daily/shop_backup_1.sql.gz.sha256 " \
+	"$(bash_complete r2get "s3://$B/daily/s")"
+check_eq "offline, bash offers no names and no error" "" \
+	"$(R2_ENDPOINT=http://127.0.0.1:9 bash_complete r2get "s3://$B/daily/s" 2>&1)"
+
 # A page without its program would go unnoticed by the loop above.
 for m in man/*.1; do
 	p=$(basename "$m" .1)
@@ -97,7 +109,8 @@ done
 for m in man/*.1 man/*.7; do
 	check "$m: mandoc -Tlint -Wwarning is silent" test -z "$(mandoc -Tlint -Wwarning "$m" 2>&1)"
 	for s in SYNOPSIS ENVIRONMENT 'EXIT STATUS' EXAMPLES 'SEE ALSO'; do
-		check_grep "$m has $s" "^\.Sh $s\$" "$m"
+		if grep -qx "\.Sh $s" "$m"; then ok "$m has $s"
+		else not_ok "$m has $s" "no line .Sh $s"; fi
 	done
 done
 for p in $PROGS; do
