@@ -5,7 +5,7 @@ Standard library only.
 
 usage: faultproxy.py UPSTREAM_PORT LOG [--match REGEX] [--count N]
                      [--status CODE | --drop | --reset-after BYTES |
-                      --stall-after BYTES]
+                      --close-after BYTES | --stall-after BYTES]
 
 Prints its own port on stdout once it listens. Each request is logged as
 "METHOD TARGET [range=RANGE] LENGTH" when it arrives and "-> STATUS" (or
@@ -18,6 +18,8 @@ in which order, with how large a body. The fault applies to the first N requests
   --drop               reset the connection without forwarding or answering
   --reset-after BYTES  forward, then reset the connection after BYTES bytes
                        of the response body
+  --close-after BYTES  forward, then close the connection cleanly after BYTES
+                       bytes of the response body: a truncated answer
   --stall-after BYTES  forward, then send nothing more after BYTES bytes of
                        the response body, until the client gives up
 """
@@ -105,7 +107,8 @@ class Proxy:
         self.note(f"-> {lines[0].split(' ')[1]}")
         limit = None
         if fault:
-            limit = self.args.reset_after if self.args.reset_after is not None else self.args.stall_after
+            limit = next((n for n in (self.args.reset_after, self.args.close_after,
+                                      self.args.stall_after) if n is not None), None)
         sent = 0
         while True:
             chunk = await up_r.read(65536)
@@ -115,7 +118,9 @@ class Proxy:
                 writer.write(chunk[: limit - sent])
                 await writer.drain()
                 up_w.close()
-                if self.args.reset_after is not None:
+                if self.args.close_after is not None:
+                    self.note(f"closed after {limit} bytes")
+                elif self.args.reset_after is not None:
                     self.note(f"reset after {limit} bytes")
                     # Lets the client read what was sent: a reset drops
                     # whatever is still unread in its buffers.
@@ -148,6 +153,7 @@ async def main():
     p.add_argument("--status", type=int)
     p.add_argument("--reset-after", type=int)
     p.add_argument("--stall-after", type=int)
+    p.add_argument("--close-after", type=int)
     p.add_argument("--drop", action="store_true")
     args = p.parse_args()
     proxy = Proxy(args)

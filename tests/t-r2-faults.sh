@@ -40,6 +40,13 @@ check_grep "... and the retry resumed where it stalled" \
 	"^GET /faults/big range=bytes=9388608-16777215 " "$PROXY_LOG"
 rm -f "$T/got"
 
+# --- and a body cut short by a clean close, twice
+proxy_start --match '^GET ' --count 2 --close-after 1000000
+check_exit 0 "r2get through two answers cut short" via_proxy r2get -o "$T/dl/big" "s3://$B/big"
+check_cmp "... returns the same bytes" "$T/big" "$T/dl/big"
+check_eq "... two answers were cut short" 2 "$(grep -c '^closed after 1000000 bytes' "$PROXY_LOG")"
+rm -f "$T/dl/big"
+
 # --- SlowDown and 500 are retried
 proxy_start --count 3 --status 503
 check_exit 0 "r2get after three 503 SlowDown answers" via_proxy r2get -o "$T/dl/big" "s3://$B/big"
@@ -68,6 +75,20 @@ proxy_stop
 check_exit 5 "r2get when nothing listens at the endpoint exits 5" \
 	env DRKIT_RETRIES=1 R2_ENDPOINT="http://127.0.0.1:$(free_port)" r2get "s3://$B/big"
 check_grep "... naming the endpoint" "^r2get: .*http://127.0.0.1:" "$T/err"
+
+proxy_start --match '^GET ' --count 1000 --close-after 1000000
+DRKIT_RETRIES=1 via_proxy r2get "s3://$B/big" >"$T/got" 2>"$T/err"
+check_eq "r2get to stdout when every answer is cut short exits 5" 5 $?
+check_eq "... having written less than the object" yes \
+	"$([ "$(stat -c %s "$T/got")" -lt "$(stat -c %s "$T/big")" ] && echo yes)"
+check_grep "... and saying why" "^r2get: .*$PROXY" "$T/err"
+rm -f "$T/got"
+proxy_stop
+
+# --- a reader that goes away ends r2get quietly
+r2get "s3://$B/big" 2>"$T/err" | head -c 10 >/dev/null
+check_eq "r2get | head -c 10: r2get ends on SIGPIPE" 141 "${PIPESTATUS[0]}"
+check_eq "... without a message" "" "$(cat "$T/err")"
 
 # --- a missing key: exit 4, nothing created
 check_exit 4 "r2get -o of a missing key exits 4" r2get -o "$T/dl/missing" "s3://$B/no/such/key"
