@@ -92,6 +92,10 @@ print_progress(void *arg, const struct replay_progress *p)
 	(void)arg;
 	fprintf(stderr, "%s%s: %.1f MiB read, %.1f MiB/s", tty_progress ? "\r" : "", cli_prog, mib,
 		p->seconds > 0 ? mib / p->seconds : 0.0);
+	if (p->total > 0 && p->bytes > 0 && p->seconds > 0) {
+		double left = (double)(p->total - p->bytes) * p->seconds / (double)p->bytes;
+		fprintf(stderr, ", %.0f%%, ETA %.0fs", 100.0 * (double)p->bytes / (double)p->total, left);
+	}
 	if (p->table != NULL)
 		fprintf(stderr, ", %s: %llu rows", p->table, (unsigned long long)p->rows);
 	fprintf(stderr, tty_progress && !p->done ? "\033[K" : "\n");

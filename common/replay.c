@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/select.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <libpq-fe.h>
@@ -66,6 +67,7 @@ struct replay {
 	int committed;		/* the dump's transactions committed */
 	struct timespec t0;
 	double last_progress;
+	uint64_t total;		/* the input's size, when known */
 	long copy_table;	/* the table COPY fills, or -1 */
 	long last_table;	/* lookup cache */
 };
@@ -97,6 +99,7 @@ progress(struct replay *rp, int done)
 		return;
 	rp->last_progress = now;
 	p.bytes = rp->in.bytes_in;
+	p.total = rp->total;
 	p.seconds = now;
 	p.table = rp->copy_table >= 0 ? rp->r->tables[rp->copy_table].name : NULL;
 	p.rows = rp->copy_table >= 0 ? (uint64_t)rp->r->tables[rp->copy_table].dump_rows : 0;
@@ -1259,6 +1262,9 @@ replay_run(const struct replay_opts *o, int fd, struct replay_result *r, struct 
 	rp.e = e;
 	rp.copy_table = rp.last_table = -1;
 	clock_gettime(CLOCK_MONOTONIC, &rp.t0);
+	struct stat st;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		rp.total = (uint64_t)st.st_size;
 	dumpinput_init(&rp.in, fd);
 	sqlscan_init(&rp.s);
 	rp.cap = BUF_INIT;

@@ -13,6 +13,7 @@
 
 struct replay_progress {
 	uint64_t bytes;		/* dump bytes read (compressed when gzip) */
+	uint64_t total;		/* the input's size when it is a file, else 0 */
 	double seconds;		/* since the start */
 	const char *table;	/* the table COPY fills now, or NULL */
 	uint64_t rows;		/* rows of that table so far */
