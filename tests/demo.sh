@@ -57,14 +57,11 @@ sql() { psql -X -At -v ON_ERROR_STOP=1 -d "$1" -c "$2"; }
 
 # The runbook's verification queries, one line: tables, rows of the key
 # tables, and a sum that any lost or altered row would change.
-verify_queries() {
-	sql "$1" "SELECT (SELECT count(*) FROM information_schema.tables
-	                  WHERE table_schema = 'public') || ' tables, '
-	          || (SELECT count(*) FROM users) || ' users, '
-	          || (SELECT count(*) FROM orders) || ' orders, '
-	          || (SELECT count(*) FROM payments) || ' payments, '
-	          || (SELECT sum(amount_cents) FROM payments) || ' cents paid'"
-}
+VERIFY_SQL="SELECT (SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public') || ' tables, '
+    || (SELECT count(*) FROM users) || ' users, ' || (SELECT count(*) FROM orders) || ' orders, '
+    || (SELECT count(*) FROM payments) || ' payments, '
+    || (SELECT sum(amount_cents) FROM payments) || ' cents paid'"
+verify_queries() { sql "$1" "$VERIFY_SQL"; }
 
 user_tables() {
 	sql postgres "SELECT count(*) FROM pg_database WHERE datname = '$1'" | grep -qx 1 || { echo none; return; }
@@ -95,9 +92,10 @@ step_setup() {
 }
 
 step_backup() {
-	say "1. nightly backup (cron, with set -o pipefail)"
+	say "1. nightly backup, as cron runs it"
 	local t; t=$(now)
 	KEY=$(backup_key now)
+	echo '$ set -o pipefail'
 	pipe "pg_dump $DB | gzip | r2put --verify pgdump s3://$BUCKET/$KEY" ||
 		{ record "nightly backup" "$t" "FAILED: exit ${PIPE_STATUS[*]}"; return 1; }
 	pipe "r2get s3://$BUCKET/$KEY.sha256" >"$W/sidecar" ||
@@ -157,7 +155,7 @@ step_test_restore() {
 	DOWNLOAD_START=$t
 	restore_pipe "$KEY" "--create -d ${DB}_recovery" ||
 		{ record "Scenario 1 test restore" "$t" "FAILED: exit ${PIPE_STATUS[*]}"; return 1; }
-	note "verification queries:"
+	printf '$ psql -At -d %s -c "%s"\n' "${DB}_recovery" "$VERIFY_SQL"
 	compare_with_source "${DB}_recovery" ||
 		{ record "Scenario 1 test restore" "$t" "FAILED: differs from the source"; return 1; }
 	VERIFIED_END=$(now)
