@@ -185,10 +185,10 @@ restore(struct plan *p, struct replay_opts *o)
 	if (rc != DK_OK && p->made)
 		pgtarget_drop(o->conninfo, p->replace ? p->side : p->target);
 	if (rc == DK_OK && r.databases > 1)
-		cli_note("restored %lu statements into %d databases (%zu tables)", r.statements, r.databases,
+		cli_note("restored %lu statements into %d databases (%zu tables loaded)", r.statements, r.databases,
 			 r.ntables);
 	else if (rc == DK_OK)
-		cli_note("restored %lu statements (%zu tables) into \"%s\"%s%s%s", r.statements, r.ntables,
+		cli_note("restored %lu statements (%zu tables loaded) into \"%s\"%s%s%s", r.statements, r.ntables,
 			 p->target, moved ? "; the previous database is now \"" : "", moved ? p->before : "",
 			 moved ? "\"" : "");
 	replay_result_free(&r);

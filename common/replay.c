@@ -331,8 +331,14 @@ remember(char ***list, size_t *n, const char *name)
 static int
 sql_fail(struct replay *rp, struct conn *c, unsigned long line, const char *first, const PGresult *res)
 {
-	return dk_fail(rp->e, DK_EDB, "dump line %lu: %s; statement \"%s\" (%s)",
-		       line, pgconn_result_msg(res), first, pgconn_where(c->pg));
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	/* One transaction locks every object it creates until it commits. */
+	int locks = state != NULL && strcmp(state, "53200") == 0;
+
+	return dk_fail(rp->e, DK_EDB, "dump line %lu: %s; statement \"%s\" (%s)%s",
+		       line, pgconn_result_msg(res), first, pgconn_where(c->pg),
+		       locks ? "; a restore in one transaction locks every object it creates: "
+		       "raise the server's max_locks_per_transaction" : "");
 }
 
 /* Reads the answers of the statements in flight. */
