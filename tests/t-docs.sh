@@ -5,7 +5,7 @@
 # make install puts everything where man, bash and zsh look, and make
 # uninstall removes exactly that.
 . "$(dirname "$0")/lib.sh"
-cd "$TOP"
+cd "$TOP" || exit 1
 
 PROGS=$(ls cmd/*.c | sed 's|cmd/||; s|\.c$||')
 
