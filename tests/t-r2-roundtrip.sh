@@ -26,6 +26,8 @@ roundtrip() {
 		r2get "s3://$B/$how/$name" >"$T/got"
 		check_cmp "$name ($how): r2get returns the same bytes" "$f" "$T/got"
 		rm -f "$T/got"
+		# Once is enough for the aws CLI on the largest.
+		[ "$how/$size" = "file/$((200 * MiB))" ] && continue
 		aws s3 cp --quiet "s3://$B/$how/$name" "$T/got"
 		check_cmp "$name ($how): aws s3 cp returns the same bytes" "$f" "$T/got"
 		rm -f "$T/got"
