@@ -66,7 +66,7 @@ pg_start() {
 		>"$PG_DIR/initdb.log" 2>&1 || { cat "$PG_DIR/initdb.log" >&2; return 1; }
 	PGPORT=$(free_port)
 	pg_as_owner "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w -t 60 \
-		-o "-p $PGPORT -k $PG_DIR/sock -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off" \
+		-o "-p $PGPORT -k $PG_DIR/sock -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_locks_per_transaction=512" \
 		start >/dev/null || { cat "$PG_DIR/log" >&2; return 1; }
 	export PGHOST=$PG_DIR/sock PGPORT PGUSER=postgres PGDATABASE=postgres PGPASSWORD_TEST PG_DIR
 	PG_STARTED=1
