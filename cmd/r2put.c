@@ -182,7 +182,8 @@ put_stream(struct s3_client *c, const struct objname *name, struct put_args *a,
 int
 main(int argc, char **argv)
 {
-	struct put_args a = { .o = { .jobs = 4, .sidecar = 1 }, .progress_mode = -1 };
+	struct put_args a = { .o = { .jobs = 4, .sidecar = 1, .input_fd = STDIN_FILENO },
+	    .progress_mode = -1 };
 	struct settings set;
 	struct s3_client *c;
 	struct objname name;

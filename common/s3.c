@@ -518,6 +518,9 @@ s3_next(struct s3_client *c, int timeout_ms)
 			return NULL;
 		wake_waiting(c);
 		int slice = c->waiting != NULL ? 50 : 200;
+		int left = (int)((deadline - now_seconds()) * 1000.0);
+		if (slice > left)	/* the caller has other work waiting */
+			slice = left > 1 ? left : 1;
 		struct http_call *h = http_wait(c->http, slice);
 		if (h != NULL) {
 			op = (struct s3_op *)((char *)h - offsetof(struct s3_op, call));

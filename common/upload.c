@@ -1,3 +1,4 @@
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,12 +30,26 @@ part_size_at(const struct upload *u, size_t part_number)
 	return s;
 }
 
+/* Records the ETag of a part that finished. */
+static int
+part_settle(struct upload *u, struct s3_op *op, struct dk_err *e)
+{
+	struct upload_part *p = op->user;
+
+	p->busy = 0;
+	if (op->status != DK_OK)
+		return dk_fail(e, op->err.status, "part %zu: %s", p->number, op->err.msg);
+	if ((u->etags[p->number - 1] = strdup(op->call.etag)) == NULL)
+		return dk_fail(e, DK_EIO, "out of memory");
+	s3_op_free(op);
+	return DK_OK;
+}
+
 /* Waits for one part in flight and records its ETag. */
 static int
 part_collect(struct upload *u, struct dk_err *e)
 {
 	struct s3_op *op;
-	struct upload_part *p;
 
 	while ((op = s3_next(u->c, 200)) == NULL) {
 		if (cli_interrupted)
@@ -42,13 +57,24 @@ part_collect(struct upload *u, struct dk_err *e)
 		if (s3_pending(u->c) == 0)
 			return dk_fail(e, DK_EIO, "internal error: no part in flight");
 	}
-	p = op->user;
-	p->busy = 0;
-	if (op->status != DK_OK)
-		return dk_fail(e, op->err.status, "part %zu: %s", p->number, op->err.msg);
-	if ((u->etags[p->number - 1] = strdup(op->call.etag)) == NULL)
-		return dk_fail(e, DK_EIO, "out of memory");
-	s3_op_free(op);
+	return part_settle(u, op, e);
+}
+
+/* Moves the parts in flight along until more input is there to read:
+ * libcurl transfers only while called, and a producer that pauses (pg_dump
+ * on a large table) must not leave the parts unsent, or their connections
+ * idle until the service drops them. */
+static int
+parts_drive(struct upload *u, struct dk_err *e)
+{
+	struct pollfd in = { .fd = u->o.input_fd, .events = POLLIN };
+	struct s3_op *op;
+	int rc;
+
+	while (s3_pending(u->c) > 0 && !cli_interrupted && poll(&in, 1, 0) == 0) {
+		if ((op = s3_next(u->c, 50)) != NULL && (rc = part_settle(u, op, e)) != DK_OK)
+			return rc;
+	}
 	return DK_OK;
 }
 
@@ -163,7 +189,7 @@ upload_write(struct sink *s, const void *buf, size_t len, struct dk_err *e)
 		p += n;
 		len -= n;
 	}
-	return DK_OK;
+	return parts_drive(u, e);
 }
 
 static void

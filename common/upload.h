@@ -24,6 +24,8 @@ struct upload_opts {
 	int no_clobber;		/* never replace an existing object */
 	int allow_empty;
 	int sidecar;		/* write KEY.sha256 after the upload */
+	int input_fd;		/* where the stream is read from: parts move on
+				 * while it has nothing to read */
 };
 
 struct upload_part {

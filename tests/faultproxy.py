@@ -8,8 +8,8 @@ usage: faultproxy.py UPSTREAM_PORT LOG [--match REGEX] [--count N]
                       --close-after BYTES | --stall-after BYTES]
 
 Prints its own port on stdout once it listens. Each request is logged as
-"METHOD TARGET [range=RANGE] LENGTH" when it arrives and "-> STATUS" (or
-the fault) when answered, so that tests can see which requests were sent,
+"METHOD TARGET [range=RANGE] LENGTH" when it arrives and "-> STATUS for
+METHOD TARGET" (or the fault) when answered, so that tests can see which requests were sent,
 in which order, with how large a body. The fault applies to the first N requests whose
 "METHOD TARGET [range=RANGE]" matches REGEX (every request when no --match):
 
@@ -76,24 +76,24 @@ class Proxy:
         self.note(f"{what} {length}")
         fault = self.take_fault(what)
         if fault and self.args.status:
-            await self.answer_error(writer, self.args.status)
+            await self.answer_error(writer, self.args.status, what)
             return True
         if fault and self.args.drop:
-            self.note("-> reset (injected)")
+            self.note(f"-> reset (injected) for {what}")
             reset(writer)
             return False
-        return await self.forward(head, body, reader, writer, fault)
+        return await self.forward(head, body, reader, writer, fault, what)
 
-    async def answer_error(self, writer, status):
+    async def answer_error(self, writer, status, what):
         code, message = ERROR_CODES.get(status, ERROR_CODES[500])
         doc = (f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code>'
                f"<Message>{message}</Message></Error>").encode()
         writer.write(f"HTTP/1.1 {status} {code}\r\nContent-Type: application/xml\r\n"
                      f"Content-Length: {len(doc)}\r\n\r\n".encode() + doc)
         await writer.drain()
-        self.note(f"-> {status} (injected)")
+        self.note(f"-> {status} (injected) for {what}")
 
-    async def forward(self, head, body, reader, writer, fault):
+    async def forward(self, head, body, reader, writer, fault, what):
         """Sends the request upstream on a connection of its own and relays
         the answer; the client's connection is closed after it, so that the
         answer needs no parsing of its framing."""
@@ -104,7 +104,7 @@ class Proxy:
         lines = resp_head.decode("latin-1").split("\r\n")
         kept = [l for l in lines[1:] if l and not l.lower().startswith(("connection:", "keep-alive:"))]
         writer.write(("\r\n".join([lines[0]] + kept + ["Connection: close", "", ""])).encode("latin-1"))
-        self.note(f"-> {lines[0].split(' ')[1]}")
+        self.note(f"-> {lines[0].split(' ')[1]} for {what}")
         limit = None
         if fault:
             limit = next((n for n in (self.args.reset_after, self.args.close_after,

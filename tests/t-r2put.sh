@@ -81,6 +81,35 @@ check_eq "... and never completed it" "" "$(grep '^POST /putb/killed?uploadId=' 
 absent "... no object appears" killed
 proxy_stop
 
+# --- a producer that pauses (pg_dump on a large table): the parts it
+# completed go out meanwhile, and SIGTERM still ends r2put at once
+proxy_start
+mkfifo "$T/idle"
+R2_ENDPOINT=$PROXY r2put --part-size 5M -j 2 "s3://$B/idle" <"$T/idle" 2>"$T/err" &
+pid=$!
+# It writes 12 MiB, then holds its end open until r2put is gone (or its
+# patience ends), and marks in the log when it let go.
+{
+	head -c $((12 * MiB)) /dev/zero
+	for i in $(seq 1200); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+	echo "input closed" >>"$PROXY_LOG"
+} >"$T/idle" &
+producer=$!
+answered() {	# N: part N of idle was answered before the input closed
+	sed -n '/^input closed/q; p' "$PROXY_LOG" | grep -q "^-> 200 for PUT /putb/idle?partNumber=$1&"
+}
+while kill -0 $producer 2>/dev/null && ! answered 2; do sleep 0.1; done
+check "parts 1 and 2 are uploaded while the producer pauses" sh -c \
+	"sed -n '/^input closed/q; p' '$PROXY_LOG' | grep -c '^-> 200 for PUT /putb/idle?partNumber=[12]&' | grep -qx 2"
+kill -TERM $pid
+wait $pid
+check_eq "SIGTERM while the producer pauses: r2put exits 143" 143 $?
+wait $producer
+check "... having aborted the upload before its input closed" sh -c \
+	"sed -n '/^input closed/q; p' '$PROXY_LOG' | grep -q '^DELETE /putb/idle?uploadId='"
+absent "... and no object appears" idle
+proxy_stop
+
 # --- --no-clobber
 echo "monday" >"$T/monday"
 echo "tuesday" >"$T/tuesday"
