@@ -124,8 +124,8 @@ rm -f "$T/got"
 
 # --- r2put when the retries run out: exit 5, no object, the upload aborted
 proxy_start --match 'PUT .*partNumber=' --count 1000 --status 500
-cat "$T/put" | DRKIT_RETRIES=2 check_exit 5 "r2put when every part gets 500 exits 5" \
-	via_proxy r2put --part-size 5M "s3://$B/failed"
+DRKIT_RETRIES=2 check_exit 5 "r2put when every part gets 500 exits 5" \
+	via_proxy r2put --part-size 5M "s3://$B/failed" < <(cat "$T/put")
 check_grep "... naming the endpoint" "^r2put: .*$PROXY" "$T/err"
 check_grep "... the multipart upload was aborted" "^DELETE /faults/failed\?uploadId=" "$PROXY_LOG"
 check_exit 4 "... and there is no object" r2get "s3://$B/failed"

@@ -16,8 +16,8 @@ PART=$((5 * MiB))
 roundtrip() {
 	local name=$1 size=$2 f=$T/$1
 	head -c "$size" /dev/urandom >"$f"
-	cat "$f" | check_exit 0 "$name: r2put from a pipe" \
-		r2put -v --allow-empty --part-size 5M "s3://$B/pipe/$name"
+	check_exit 0 "$name: r2put from a pipe" \
+		r2put -v --allow-empty --part-size 5M "s3://$B/pipe/$name" < <(cat "$f")
 	cp "$T/err" "$T/$name.pipe.trace"
 	check_exit 0 "$name: r2put from a regular file" \
 		r2put -v --allow-empty --part-size 5M "s3://$B/file/$name" <"$f"

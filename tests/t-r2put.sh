@@ -26,15 +26,10 @@ absent "... and creates nothing" empty
 
 # --- parts are equal in size but the last, whatever the reads
 proxy_start
-python3 -c '
-import os, random, sys
-random.seed(7)
-left = 23 * 1024 * 1024 + 7
-while left:
-    n = min(left, random.randint(1, 300000))
-    os.write(1, os.urandom(n))
-    left -= n' >"$T/odd"
-python3 -c '
+head -c $((23 * MiB + 7)) /dev/urandom >"$T/odd"
+# Its bytes, written to the pipe in pieces of random sizes.
+odd_writes() {
+	python3 -c '
 import os, random, sys
 random.seed(7)
 data = open(sys.argv[1], "rb").read()
@@ -42,8 +37,10 @@ i = 0
 while i < len(data):
     n = random.randint(1, 300000)
     os.write(1, data[i:i + n])
-    i += n' "$T/odd" | check_exit 0 "r2put of 23 MiB arriving in odd-sized writes" \
-	via_proxy r2put --part-size 5M "s3://$B/odd"
+    i += n' "$T/odd"
+}
+check_exit 0 "r2put of 23 MiB arriving in odd-sized writes" \
+	via_proxy r2put --part-size 5M "s3://$B/odd" < <(odd_writes)
 sizes=$(sed -n 's|^PUT /putb/odd?partNumber=\([0-9]*\)&uploadId=[0-9a-f]* \([0-9]*\)$|\1 \2|p' "$PROXY_LOG" |
 	sort -n | cut -d' ' -f2 | tr '\n' ' ')
 check_eq "... parts of 5 MiB but the last" "5242880 5242880 5242880 5242880 3145735 " "$sizes"
@@ -151,14 +148,14 @@ check_exit 1 "r2put --verify gzip of plain text exits 1" \
 check_grep "... saying it is not gzip" "^r2put: .*gzip" "$T/err"
 absent "... and creates nothing" db/plain.gz
 head -c $(($(stat -c %s "$T/good.gz") - 100)) "$T/good.gz" >"$T/cut.gz"
-cat "$T/cut.gz" | check_exit 1 "r2put --verify gzip of a truncated gzip stream exits 1" \
-	r2put --verify gzip "s3://$B/db/cut.gz"
+check_exit 1 "r2put --verify gzip of a truncated gzip stream exits 1" \
+	r2put --verify gzip "s3://$B/db/cut.gz" < <(cat "$T/cut.gz")
 absent "... and creates nothing" db/cut.gz
 # As a dying pg_dump | gzip leaves it, larger than a part.
 head -c $((12 * MiB)) /dev/urandom | gzip -1 -c | head -c $((11 * MiB)) >"$T/bigcut.gz"
 proxy_start
-cat "$T/bigcut.gz" | check_exit 1 "r2put --verify gzip of a truncated multipart stream exits 1" \
-	via_proxy r2put --verify gzip --part-size 5M "s3://$B/db/bigcut.gz"
+check_exit 1 "r2put --verify gzip of a truncated multipart stream exits 1" \
+	via_proxy r2put --verify gzip --part-size 5M "s3://$B/db/bigcut.gz" < <(cat "$T/bigcut.gz")
 absent "... and creates nothing" db/bigcut.gz
 check_grep "... and aborts the upload it started" "^DELETE /putb/db/bigcut.gz\?uploadId=" "$PROXY_LOG"
 check_eq "... without completing it" "" "$(grep '^POST /putb/db/bigcut.gz?uploadId=' "$PROXY_LOG")"
