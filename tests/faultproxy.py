@@ -6,6 +6,7 @@ Standard library only.
 usage: faultproxy.py UPSTREAM_PORT LOG [--match REGEX] [--count N]
                      [--status CODE | --drop | --reset-after BYTES |
                       --close-after BYTES | --stall-after BYTES]
+                     [--then-run COMMAND]
 
 Prints its own port on stdout once it listens. Each request is logged as
 "METHOD TARGET [range=RANGE] LENGTH" when it arrives and "-> STATUS for
@@ -22,6 +23,8 @@ in which order, with how large a body. The fault applies to the first N requests
                        bytes of the response body: a truncated answer
   --stall-after BYTES  forward, then send nothing more after BYTES bytes of
                        the response body, until the client gives up
+  --then-run COMMAND   run COMMAND (sh -c) when a body is cut, before the
+                       client sees the cut (to change the object meanwhile)
 """
 import argparse
 import asyncio
@@ -118,6 +121,9 @@ class Proxy:
                 writer.write(chunk[: limit - sent])
                 await writer.drain()
                 up_w.close()
+                if self.args.then_run:
+                    proc = await asyncio.create_subprocess_shell(self.args.then_run)
+                    await proc.wait()
                 if self.args.close_after is not None:
                     self.note(f"closed after {limit} bytes")
                 elif self.args.reset_after is not None:
@@ -155,6 +161,7 @@ async def main():
     p.add_argument("--stall-after", type=int)
     p.add_argument("--close-after", type=int)
     p.add_argument("--drop", action="store_true")
+    p.add_argument("--then-run")
     args = p.parse_args()
     proxy = Proxy(args)
     server = await asyncio.start_server(proxy.handle, "127.0.0.1", 0)

@@ -30,6 +30,18 @@ check_grep "... and the retry asked only for the rest of the range" \
 	"^GET /faults/big range=bytes=3000000-8388607 " "$PROXY_LOG"
 rm -f "$T/dl/big"
 
+# --- an object replaced while it is read is never spliced
+head -c $((10 * MiB)) /dev/urandom >"$T/v1"
+head -c $((10 * MiB)) /dev/urandom >"$T/v2"
+r2put -q "s3://$B/changing" <"$T/v1"
+proxy_start --match '^GET /faults/changing ' --count 1 --reset-after 2000000 \
+	--then-run "r2put -q s3://$B/changing <'$T/v2'"
+check_exit 1 "r2get of an object replaced after a reset mid-read exits 1" \
+	via_proxy r2get -o "$T/dl/changing" "s3://$B/changing"
+check_grep "... saying it changed while it was read" "^r2get: s3://$B/changing changed while it was read" "$T/err"
+no_leftovers "$T/dl" changing
+check_cmp "... (the object was replaced indeed)" "$T/v2" <(r2get "s3://$B/changing")
+
 # --- and a stalled one, once the stall timeout passes
 proxy_start --match 'GET /faults/big range=bytes=8388608-' --count 1 --stall-after 1000000
 DRKIT_STALL_TIMEOUT=1 via_proxy r2get "s3://$B/big" >"$T/got" 2>"$T/err"
