@@ -85,4 +85,24 @@ aws s3 ls s3://cli-bkt/ >"$T/ls"
 check_grep "the wrong secret deleted nothing" " hello.txt$" "$T/ls"
 if grep -q new.txt "$T/ls"; then not_ok "the wrong secret wrote nothing"; else ok "the wrong secret wrote nothing"; fi
 check_exit 0 "the right secret still lists the bucket" r2ls s3://cli-bkt/
+
+# --- -v traces requests, never a secret; -q keeps only errors
+for p in r2ls r2get r2rm; do
+	case $p in
+	r2ls) args=(s3://cli-bkt/) ;;
+	*) args=(s3://cli-bkt/hello.txt) ;;
+	esac
+	check_exit 3 "$p -v under a wrong secret" env R2_SECRET_ACCESS_KEY=TopSecretValue42 "$p" -v "${args[@]}"
+	check_grep "... traces the request and its status" "^$p: (GET|HEAD|POST) s3://cli-bkt/.* -> 403 " "$T/err"
+	if grep -Eq 'TopSecretValue42|Signature=|Credential=' "$T/err"; then
+		not_ok "... and never the secret or the signature" "$(cat "$T/err")"
+	else
+		ok "... and never the secret or the signature"
+	fi
+done
+check_exit 0 "r2put -q from a pipe" r2put -q s3://cli-bkt/quiet.txt < <(echo quiet)
+check_eq "... prints nothing" "" "$(cat "$T/out" "$T/err")"
+echo quiet | r2put s3://cli-bkt/quiet2.txt 2>"$T/err"
+check_grep "... where without -q it notes the part size" "^r2put: parts of" "$T/err"
+
 done_testing
