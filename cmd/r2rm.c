@@ -32,6 +32,7 @@ struct batch {
 	int dry_run;
 	char *bucket;
 	char *keys[BATCH_MAX];
+	char refused[BATCH_MAX];	/* the service did not delete keys[i] */
 	size_t n;
 	unsigned long failed;
 	unsigned long deleted;
@@ -44,10 +45,15 @@ on_key_failed(void *arg, const struct s3xml_delete_failure *f)
 	struct batch *b = arg;
 
 	b->failed++;
+	for (size_t i = 0; i < b->n; i++)
+		if (strcmp(b->keys[i], f->key) == 0)
+			b->refused[i] = 1;
 	fprintf(stderr, "%s: cannot delete s3://%s/%s: %s %s\n", cli_prog, b->bucket, f->key,
 	    f->code, f->message);
-	dk_fail(&b->first_failure, strcmp(f->code, "AccessDenied") == 0 ? DK_ECONFIG :
-	    DK_ESERVICE, "%lu objects were not deleted", b->failed);
+	/* The status of the first failure, the count of them all. */
+	dk_refail(&b->first_failure, b->first_failure.status != DK_OK ? b->first_failure.status :
+	    strcmp(f->code, "AccessDenied") == 0 ? DK_ECONFIG : DK_ESERVICE,
+	    "%lu of the objects were not deleted", b->failed);
 }
 
 static void
@@ -55,6 +61,7 @@ batch_clear(struct batch *b)
 {
 	for (size_t i = 0; i < b->n; i++)
 		free(b->keys[i]);
+	memset(b->refused, 0, b->n);
 	b->n = 0;
 }
 
@@ -67,12 +74,15 @@ batch_flush(struct batch *b, struct dk_err *e)
 		return DK_OK;
 	if (!b->dry_run)
 		rc = s3_delete_batch(b->c, b->bucket, b->keys, b->n, on_key_failed, b, e);
-	if (rc == DK_OK && !cli_quiet)
-		for (size_t i = 0; i < b->n; i++)
+	/* Only what was deleted is said to be. */
+	for (size_t i = 0; rc == DK_OK && i < b->n; i++) {
+		if (b->refused[i])
+			continue;
+		b->deleted++;
+		if (!cli_quiet)
 			printf("%sdelete: s3://%s/%s\n", b->dry_run ? "(dryrun) " : "", b->bucket,
 			    b->keys[i]);
-	if (rc == DK_OK)
-		b->deleted += b->n;
+	}
 	batch_clear(b);
 	return rc;
 }

@@ -6,7 +6,7 @@ Standard library only.
 usage: faultproxy.py UPSTREAM_PORT LOG [--match REGEX] [--count N]
                      [--status CODE | --drop | --reset-after BYTES |
                       --close-after BYTES | --stall-after BYTES]
-                     [--then-run COMMAND]
+                     [--then-run COMMAND] [--reply-file FILE]
 
 Prints its own port on stdout once it listens. Each request is logged as
 "METHOD TARGET [range=RANGE] LENGTH" when it arrives and "-> STATUS for
@@ -15,7 +15,8 @@ in which order, with how large a body. The fault applies to the first N requests
 "METHOD TARGET [range=RANGE]" matches REGEX (every request when no --match):
 
   --status CODE        answer CODE with an S3 error document (SlowDown for
-                       503, InternalError otherwise) without forwarding
+                       503, InternalError otherwise) without forwarding;
+                       the body is FILE's instead with --reply-file
   --drop               reset the connection without forwarding or answering
   --reset-after BYTES  forward, then reset the connection after BYTES bytes
                        of the response body
@@ -91,6 +92,8 @@ class Proxy:
         code, message = ERROR_CODES.get(status, ERROR_CODES[500])
         doc = (f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code>'
                f"<Message>{message}</Message></Error>").encode()
+        if self.args.reply_file:
+            doc = open(self.args.reply_file, "rb").read()
         writer.write(f"HTTP/1.1 {status} {code}\r\nContent-Type: application/xml\r\n"
                      f"Content-Length: {len(doc)}\r\n\r\n".encode() + doc)
         await writer.drain()
@@ -162,6 +165,7 @@ async def main():
     p.add_argument("--close-after", type=int)
     p.add_argument("--drop", action="store_true")
     p.add_argument("--then-run")
+    p.add_argument("--reply-file")
     args = p.parse_args()
     proxy = Proxy(args)
     server = await asyncio.start_server(proxy.handle, "127.0.0.1", 0)

@@ -54,6 +54,21 @@ check_exit 2 "r2rm without -0 refuses NUL-separated names" r2rm <"$T/nul"
 check_grep "... saying to use -0" "^r2rm: .*-0" "$T/err"
 check_eq "... and deletes nothing" "nl/keep" "$(keys nl/)"
 
+# --- keys the service refuses to delete are reported, never said deleted
+printf '%s\0' rmx/a rmx/b rmx/c | put_keys $B 5
+cat >"$T/refused.xml" <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<DeleteResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Deleted><Key>rmx/a</Key></Deleted><Error><Key>rmx/b</Key><Code>AccessDenied</Code><Message>Access Denied</Message></Error><Error><Key>rmx/c</Key><Code>InternalError</Code><Message>Try again</Message></Error></DeleteResult>
+XML
+proxy_start --match '^POST /rmb\?delete' --count 1 --status 200 --reply-file "$T/refused.xml"
+check_exit 3 "r2rm when the service refuses some keys exits 3 (access denied)" \
+	via_proxy r2rm "s3://$B/rmx/a" "s3://$B/rmx/b" "s3://$B/rmx/c"
+check_eq "... says deleted only what was" "delete: s3://$B/rmx/a" "$(cat "$T/out")"
+check_grep "... names each refused key with the service's code" "^r2rm: cannot delete s3://$B/rmx/b: AccessDenied" "$T/err"
+check_grep "... (both of them)" "^r2rm: cannot delete s3://$B/rmx/c: InternalError" "$T/err"
+check_grep "... and counts them" "^r2rm: 2 of the objects were not deleted" "$T/err"
+proxy_stop
+
 # --- names as arguments
 printf '%s\0' arg/1 arg/2 arg/3 | put_keys $B 5
 check_exit 0 "r2rm NAME NAME deletes both" r2rm "s3://$B/arg/1" "r2://$B/arg/3"
