@@ -86,6 +86,28 @@ check_grep "the wrong secret deleted nothing" " hello.txt$" "$T/ls"
 if grep -q new.txt "$T/ls"; then not_ok "the wrong secret wrote nothing"; else ok "the wrong secret wrote nothing"; fi
 check_exit 0 "the right secret still lists the bucket" r2ls s3://cli-bkt/
 
+# --- settings from the AWS conventions and profiles, as DESIGN lists them
+mkdir -p "$T/home/.aws"
+printf '[default]\naws_access_key_id = S3RVER\naws_secret_access_key = S3RVER\n[backup]\naws_access_key_id = S3RVER\naws_secret_access_key = wrong\n' \
+	>"$T/home/.aws/credentials"
+printf '[default]\nendpoint_url = %s\n[profile backup]\nregion = auto\ns3 =\n  endpoint_url = %s\n' \
+	"$R2_ENDPOINT" "$R2_ENDPOINT" >"$T/home/.aws/config"
+profile() {	# runs with ~/.aws as the only source of settings
+	bare env -u AWS_CONFIG_FILE -u AWS_SHARED_CREDENTIALS_FILE "$@"
+}
+check_exit 0 "r2ls with the default profile's keys and endpoint_url" profile r2ls s3://cli-bkt/
+check_grep "... lists the bucket" " hello.txt$" "$T/out"
+check_exit 3 "r2ls with AWS_PROFILE=backup (its s3 = endpoint_url, a wrong secret) exits 3" \
+	profile AWS_PROFILE=backup r2ls s3://cli-bkt/
+check_grep "... naming the profile's secret to check" "aws_secret_access_key in the AWS profile" "$T/err"
+check_exit 0 "r2get with AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_ENDPOINT_URL_S3" \
+	bare AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_ENDPOINT_URL_S3="$R2_ENDPOINT" \
+	r2get s3://cli-bkt/hello.txt
+check_eq "... returns the object" hello "$(cat "$T/out")"
+check_exit 0 "R2_* wins over a profile's wrong secret" \
+	profile AWS_PROFILE=backup R2_ACCESS_KEY_ID=S3RVER R2_SECRET_ACCESS_KEY=S3RVER \
+	R2_ENDPOINT="$R2_ENDPOINT" r2ls s3://cli-bkt/
+
 # --- -v traces requests, never a secret; -q keeps only errors
 for p in r2ls r2get r2rm; do
 	case $p in
