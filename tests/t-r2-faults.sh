@@ -124,6 +124,20 @@ check_grep "... saying it was interrupted" "^r2get: interrupted" "$T/err"
 no_leftovers "$T/dl" term
 proxy_stop
 
+# --- r2ls retries a page the service refused
+for i in $(seq 1 1500); do printf 'ls/k%04d\0' "$i"; done | seed_keys $B 1
+r2ls --recursive "s3://$B/ls/" >"$T/ls.want"
+proxy_start --match '^GET /faults\?.*continuation-token=' --count 2 --status 503
+check_exit 0 "r2ls through two 503 answers to its second page" via_proxy r2ls --recursive "s3://$B/ls/"
+check_cmp "... prints the whole listing, once" "$T/ls.want" "$T/out"
+check_eq "... (1500 keys)" 1500 "$(wc -l <"$T/out")"
+check_eq "... the service did refuse the second page twice" 2 "$(grep -c '^-> 503 (injected) for GET /faults?.*continuation-token=' "$PROXY_LOG")"
+proxy_start --match '^GET /faults\?.*continuation-token=' --count 1000 --status 503
+DRKIT_RETRIES=1 check_exit 5 "r2ls when its second page always gets 503 exits 5" \
+	via_proxy r2ls --recursive "s3://$B/ls/"
+check_grep "... naming the endpoint" "^r2ls: .*$PROXY" "$T/err"
+proxy_stop
+
 # --- r2put retries a part the service refused with 503
 head -c $((12 * MiB)) /dev/urandom >"$T/put"
 proxy_start --match 'PUT .*partNumber=2&' --count 2 --status 503
