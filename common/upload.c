@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "recorded.h"
+#include "sumfile.h"
 #include "upload.h"
 
 size_t
@@ -216,17 +218,22 @@ put_sidecar(struct upload *u, struct dk_err *e)
 	struct objname side;
 	const char *base = strrchr(u->name->key, '/');
 	char *line = NULL;
+	size_t len = 0;
+	FILE *f;
 	int rc;
 
 	base = base != NULL ? base + 1 : u->name->key;
 	side.bucket = u->name->bucket;
-	/* sha256sum's format, so that "sha256sum -c" of a download works. */
-	if (asprintf(&side.key, "%s.sha256", u->name->key) < 0 ||
-	    asprintf(&line, "%s  %s\n", u->hex, base) < 0) {
-		free(side.key);
+	/* sha256sum's line, odd names escaped as it escapes them, so that
+	 * "sha256sum -c" of a download works. */
+	if ((f = open_memstream(&line, &len)) == NULL)
+		return dk_fail(e, DK_EIO, "out of memory");
+	sumfile_put_line(f, u->hex, base, 0, 0, 0);
+	if (fclose(f) != 0 || asprintf(&side.key, "%s.sha256", u->name->key) < 0) {
+		free(line);
 		return dk_fail(e, DK_EIO, "out of memory");
 	}
-	rc = s3_put_small(u->c, &side, line, strlen(line), NULL, e);
+	rc = s3_put_small(u->c, &side, line, len, NULL, e);
 	free(side.key);
 	free(line);
 	return rc;
@@ -313,8 +320,7 @@ probe_existing(struct upload *u, struct dk_err *e)
 {
 	struct s3_object_info info;
 	struct dk_err he = { 0 };
-	struct objname side;
-	struct buf b = { 0 };
+	const char *source;
 	int rc = s3_head(u->c, u->name, &info, &he);
 
 	if (rc == DK_ENOTFOUND)
@@ -322,18 +328,13 @@ probe_existing(struct upload *u, struct dk_err *e)
 	if (rc != DK_OK)
 		return dk_fail(e, he.status, "%s", he.msg);
 	u->exists = 1;
-	if (info.sha256_meta[0] != '\0') {
-		snprintf(u->existing_sha256, sizeof(u->existing_sha256), "%.64s", info.sha256_meta);
-		return DK_OK;
-	}
-	side.bucket = u->name->bucket;
-	if (asprintf(&side.key, "%s.sha256", u->name->key) < 0)
-		return dk_fail(e, DK_EIO, "out of memory");
 	dk_err_clear(&he);
-	if (s3_get_small(u->c, &side, 4096, &b, &he) == DK_OK && b.len >= SHA256_HEXLEN)
-		snprintf(u->existing_sha256, sizeof(u->existing_sha256), "%.*s", SHA256_HEXLEN, b.p);
-	buf_free(&b);
-	free(side.key);
+	rc = recorded_sha256(u->c, u->name, u->existing_sha256, &source, &he);
+	/* Nothing recorded is no error here: finish refuses to replace it. */
+	if (rc != DK_OK && rc != DK_ENOTFOUND && rc != DK_EDATA)
+		return dk_fail(e, he.status, "%s", he.msg);
+	if (rc != DK_OK)
+		u->existing_sha256[0] = '\0';
 	return DK_OK;
 }
 

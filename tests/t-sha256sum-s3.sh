@@ -77,6 +77,14 @@ check_eq "the report line says FAILED" "s3://$B/monthly/big.gz: FAILED" "$(cat "
 check_grep "stderr names the mismatch" 'SHA-256 mismatch' "$T/err"
 check_exit 4 "--remote of a foreign object: exit 4" sha256sum-r2 --remote s3://$B/daily/foreign.gz
 
+# A name sha256sum must escape: the sidecar holds the escaped line, and
+# both sha256sum -c and --verify read it.
+odd='daily/back\slash.gz'
+r2put -q "s3://$B/$odd" <"$T/backup"
+check_eq "the sidecar of an odd name is sha256sum's escaped line" \
+	"\\$(sha256sum <"$T/backup" | cut -c1-64)  back\\\\slash.gz" "$(r2get "s3://$B/$odd.sha256")"
+check "--verify reads it" sh -c "sha256sum-r2 --verify 's3://$B/$odd' <'$T/backup' >/dev/null"
+
 R2_SECRET_ACCESS_KEY=wrong check_exit 3 "a wrong secret: exit 3" \
 	sha256sum-r2 --verify s3://$B/monthly/big.gz <"$T/backup"
 check_grep "naming the credentials" 'credentials refused.*R2_SECRET_ACCESS_KEY' "$T/err"
