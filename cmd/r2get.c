@@ -30,7 +30,9 @@ usage(void)
 	    "  -q, --quiet            print errors only\n"
 	    "  -v, --verbose          trace every request on stderr\n"
 	    "  -h, --help             print this help and exit\n"
-	    "      --version          print the version and exit\n");
+	    "      --version          print the version and exit\n"
+	    "\nExit status: 0 done, 1 the object changed while read, 2 usage, 3 settings or\n"
+	    "credentials, 4 no such bucket or key, 5 service failure, 6 cannot write output.\n");
 }
 
 static void

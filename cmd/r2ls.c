@@ -34,7 +34,9 @@ usage(void)
 	    "  -q, --quiet            print errors only\n"
 	    "  -v, --verbose          trace every request on stderr\n"
 	    "  -h, --help             print this help and exit\n"
-	    "      --version          print the version and exit\n");
+	    "      --version          print the version and exit\n"
+	    "\nExit status: 0 done (also for an empty listing), 2 usage, 3 settings or\n"
+	    "credentials, 4 no such bucket, 5 service failure, 6 cannot write output.\n");
 }
 
 struct ls_args {

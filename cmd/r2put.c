@@ -39,7 +39,10 @@ usage(void)
 	    "  -q, --quiet             print errors only\n"
 	    "  -v, --verbose           trace every request on stderr\n"
 	    "  -h, --help              print this help and exit\n"
-	    "      --version           print the version and exit\n");
+	    "      --version           print the version and exit\n"
+	    "\nExit status: 0 done, 1 --verify failed, 2 usage, 3 settings or credentials,\n"
+	    "4 no such bucket, 5 service failure, 6 cannot read input, 8 refused (empty\n"
+	    "input, --no-clobber, too large for the parts).\n");
 }
 
 struct put_args {

@@ -23,7 +23,9 @@ usage(void)
 	    "  -q, --quiet       print errors only (not each deleted name)\n"
 	    "  -v, --verbose     trace every request on stderr\n"
 	    "  -h, --help        print this help and exit\n"
-	    "      --version     print the version and exit\n");
+	    "      --version     print the version and exit\n"
+	    "\nExit status: 0 done, 2 usage, 3 settings or credentials, 4 no such bucket,\n"
+	    "5 service failure or keys not deleted, 6 cannot read input.\n");
 }
 
 struct batch {
