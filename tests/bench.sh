@@ -73,11 +73,16 @@ rm -f "$W/blob"
 
 echo "== restore: pgrestore-stream beside psql -X -1 -v ON_ERROR_STOP=1"
 pg_start "$W" || exit 1
+# Best of three, each into a new database (its creation timed alike for
+# both): one run of a restore is too noisy to compare.
 restore_pair() {	# restore_pair LABEL DUMP [pgrestore options]
 	local label=$1 dump=$2; shift 2
-	createdb b_psql && createdb b_prs || return 1
-	measure "psql ($label)" "psql -X -q -1 -v ON_ERROR_STOP=1 -d b_psql -f $dump"; ps=$WALL
-	measure "pgrestore-stream $* ($label)" "pgrestore-stream -q $* -d b_prs <$dump"; pr=$WALL
+	REPS=3
+	measure "psql ($label)" "dropdb --if-exists b_psql && createdb b_psql &&
+		psql -X -q -1 -v ON_ERROR_STOP=1 -d b_psql -f $dump"; ps=$WALL
+	measure "pgrestore-stream $* ($label)" "dropdb --if-exists b_prs && createdb b_prs &&
+		pgrestore-stream -q $* -d b_prs <$dump"; pr=$WALL
+	REPS=1
 	dropdb b_psql; dropdb b_prs
 }
 createdb src

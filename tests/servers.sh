@@ -36,6 +36,13 @@ s3_start() {
 	export AWS_ENDPOINT_URL=$R2_ENDPOINT AWS_EC2_METADATA_DISABLED=true
 	# The aws CLI must not find the developer's own profile.
 	export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
+	# Debian's awscli predates AWS_ENDPOINT_URL: a shim passes the
+	# endpoint on its command line, for every caller (sh -c, xargs).
+	local real_aws; real_aws=$(command -v aws) || return 1
+	mkdir -p "$1/awsbin"
+	printf '#!/bin/sh\nexec %s --endpoint-url "$AWS_ENDPOINT_URL" "$@"\n' "$real_aws" >"$1/awsbin/aws"
+	chmod 755 "$1/awsbin/aws"
+	export PATH="$1/awsbin:$PATH"
 }
 
 s3_stop() {
