@@ -104,12 +104,6 @@ s3_client_free(struct s3_client *c)
 	free(c);
 }
 
-const char *
-s3_client_endpoint(const struct s3_client *c)
-{
-	return c->base;
-}
-
 void
 s3_op_init(struct s3_op *op, const char *method, const char *bucket, const char *key)
 {

@@ -124,7 +124,4 @@ int s3_mpu_complete(struct s3_client *c, const struct objname *n, const char *up
 int s3_mpu_abort(struct s3_client *c, const struct objname *n, const char *upload_id,
     struct dk_err *e);
 
-/* The endpoint's host, for messages. */
-const char *s3_client_endpoint(const struct s3_client *c);
-
 #endif
