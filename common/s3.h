@@ -1,6 +1,7 @@
-/* S3 operations over one connection pool: requests are built, signed,
- * sent (many at once), retried with backoff on transient failures, and
- * their failures mapped to DESIGN's exit statuses. */
+/* S3 over one connection pool. s3.c is the engine: requests are built,
+ * signed, sent (many at once), retried with backoff on transient failures,
+ * and their failures mapped to DESIGN's exit statuses. s3ops.c holds the
+ * operations drkit uses, declared below the engine. */
 #ifndef DRKIT_S3_H
 #define DRKIT_S3_H
 
@@ -88,6 +89,8 @@ int s3_run(struct s3_client *c, struct s3_op *op, struct dk_err *e);
  * naming what; the one place where S3 codes become exit statuses. */
 int s3_fail(struct s3_client *c, struct dk_err *e, const char *bucket, const char *key,
     long http_status, const char *code, const char *message);
+
+/* The operations (s3ops.c). */
 
 struct s3_object_info {
 	uint64_t size;

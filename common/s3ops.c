@@ -1,0 +1,270 @@
+/* The S3 operations drkit uses, each one request (or a page loop) over
+ * the engine in s3.c: HEAD, small GET and PUT, ListObjectsV2, DeleteObjects
+ * and the multipart upload calls. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <openssl/evp.h>
+
+#include "s3.h"
+
+int
+s3_head(struct s3_client *c, const struct objname *n, struct s3_object_info *info,
+    struct dk_err *e)
+{
+	struct s3_op op;
+	int rc;
+
+	s3_op_init(&op, "HEAD", n->bucket, n->key);
+	rc = s3_run(c, &op, e);
+	if (rc == DK_OK) {
+		struct tm tm = { 0 };
+		memset(info, 0, sizeof(*info));
+		info->size = op.call.content_length;
+		snprintf(info->etag, sizeof(info->etag), "%s", op.call.etag);
+		snprintf(info->sha256_meta, sizeof(info->sha256_meta), "%s", op.call.sha256_meta);
+		if (strptime(op.call.last_modified, "%a, %d %b %Y %H:%M:%S", &tm) != NULL)
+			info->mtime = timegm(&tm);
+	}
+	s3_op_free(&op);
+	return rc;
+}
+
+int
+s3_get_small(struct s3_client *c, const struct objname *n, size_t max, struct buf *out,
+    struct dk_err *e)
+{
+	struct s3_op op;
+	int rc;
+
+	s3_op_init(&op, "GET", n->bucket, n->key);
+	rc = s3_run(c, &op, e);
+	if (rc == DK_OK && op.call.body_buf.len > max)
+		rc = dk_fail(e, DK_EDATA, "s3://%s/%s: larger than the %zu bytes expected",
+		    n->bucket, n->key, max);
+	if (rc == DK_OK) {
+		buf_free(out);
+		*out = op.call.body_buf;
+		memset(&op.call.body_buf, 0, sizeof(op.call.body_buf));
+	}
+	s3_op_free(&op);
+	return rc;
+}
+
+int
+s3_put_small(struct s3_client *c, const struct objname *n, const void *body, size_t len,
+    const char *sha256_meta, struct dk_err *e)
+{
+	struct s3_op op;
+	int rc;
+
+	s3_op_init(&op, "PUT", n->bucket, n->key);
+	op.body = body;
+	op.body_len = len;
+	op.send_body = 1;
+	if (sha256_meta != NULL)
+		s3_op_header(&op, "x-amz-meta-sha256", "%s", sha256_meta);
+	rc = s3_run(c, &op, e);
+	s3_op_free(&op);
+	return rc;
+}
+
+int
+s3_list(struct s3_client *c, const char *bucket, const char *prefix, const char *delimiter,
+    int (*on_page)(void *arg, const struct s3xml_list_page *page), void *arg,
+    struct dk_err *e)
+{
+	char *token = NULL;
+	int rc;
+
+	do {
+		struct s3_op op;
+		struct s3xml_list_page page;
+
+		s3_op_init(&op, "GET", bucket, NULL);
+		s3_op_param(&op, "list-type", "2");
+		/* Keys may hold bytes XML 1.0 cannot carry; url encoding keeps
+		 * them intact where the service supports it. */
+		s3_op_param(&op, "encoding-type", "url");
+		if (prefix != NULL && *prefix != '\0')
+			s3_op_param(&op, "prefix", prefix);
+		if (delimiter != NULL)
+			s3_op_param(&op, "delimiter", delimiter);
+		if (token != NULL)
+			s3_op_param(&op, "continuation-token", token);
+		rc = s3_run(c, &op, e);
+		if (rc == DK_OK)
+			rc = s3xml_parse_list(op.call.body_buf.p, op.call.body_buf.len, &page, e);
+		s3_op_free(&op);
+		free(token);
+		token = NULL;
+		if (rc != DK_OK)
+			return rc;
+		rc = on_page(arg, &page);
+		if (rc == DK_OK && page.truncated) {
+			if (page.next_token == NULL)
+				rc = dk_fail(e, DK_ESERVICE, "s3://%s: a truncated listing came "
+				    "without a continuation token", bucket);
+			token = page.next_token;
+			page.next_token = NULL;
+		}
+		s3xml_list_page_free(&page);
+	} while (rc == DK_OK && token != NULL);
+	free(token);
+	return rc;
+}
+
+/* Escapes text for an XML element. */
+static int
+xml_escape_append(struct buf *b, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		const char *r = NULL;
+		char num[16];
+		switch (*s) {
+		case '&': r = "&amp;"; break;
+		case '<': r = "&lt;"; break;
+		case '>': r = "&gt;"; break;
+		case '"': r = "&quot;"; break;
+		case '\'': r = "&apos;"; break;
+		default:
+			if ((unsigned char)*s < 0x20) {
+				snprintf(num, sizeof(num), "&#%d;", *s);
+				r = num;
+			}
+		}
+		if ((r != NULL ? buf_append(b, r, strlen(r)) : buf_append(b, s, 1)) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+md5_base64(const void *data, size_t len, char out[32])
+{
+	unsigned char md[16];
+	unsigned int n = 0;
+
+	EVP_Digest(data, len, md, &n, EVP_md5(), NULL);
+	EVP_EncodeBlock((unsigned char *)out, md, 16);
+}
+
+int
+s3_delete_batch(struct s3_client *c, const char *bucket, char *const *keys, size_t n,
+    void (*on_fail)(void *arg, const struct s3xml_delete_failure *f), void *arg,
+    struct dk_err *e)
+{
+	struct buf body = { 0 };
+	struct s3_op op;
+	struct s3xml_delete_failure *failures;
+	char md5[32];
+	long nfail;
+	int rc = DK_OK;
+
+	buf_append(&body, "<Delete><Quiet>true</Quiet>", 27);
+	for (size_t i = 0; i < n && rc == DK_OK; i++)
+		if (buf_append(&body, "<Object><Key>", 13) != 0 ||
+		    xml_escape_append(&body, keys[i]) != 0 ||
+		    buf_append(&body, "</Key></Object>", 15) != 0)
+			rc = dk_fail(e, DK_EIO, "out of memory");
+	if (rc == DK_OK && buf_append(&body, "</Delete>", 9) != 0)
+		rc = dk_fail(e, DK_EIO, "out of memory");
+	if (rc != DK_OK) {
+		buf_free(&body);
+		return rc;
+	}
+	s3_op_init(&op, "POST", bucket, NULL);
+	s3_op_param(&op, "delete", "");
+	op.body = body.p;
+	op.body_len = body.len;
+	op.send_body = 1;
+	op.sign_body = 1;
+	/* S3 requires a checksum of the request for DeleteObjects. */
+	md5_base64(body.p, body.len, md5);
+	s3_op_header(&op, "content-md5", "%s", md5);
+	rc = s3_run(c, &op, e);
+	if (rc == DK_OK) {
+		nfail = s3xml_parse_delete(op.call.body_buf.p, op.call.body_buf.len, &failures);
+		if (nfail < 0)
+			rc = dk_fail(e, DK_ESERVICE, "s3://%s: the service sent a delete result "
+			    "that cannot be read", bucket);
+		for (long i = 0; i < nfail; i++)
+			on_fail(arg, &failures[i]);
+		if (nfail > 0)
+			s3xml_delete_failures_free(failures, nfail);
+	}
+	s3_op_free(&op);
+	buf_free(&body);
+	return rc;
+}
+
+int
+s3_mpu_create(struct s3_client *c, const struct objname *n, char **upload_id,
+    struct dk_err *e)
+{
+	struct s3_op op;
+	int rc;
+
+	s3_op_init(&op, "POST", n->bucket, n->key);
+	s3_op_param(&op, "uploads", "");
+	op.send_body = 1;
+	op.sign_body = 1;
+	rc = s3_run(c, &op, e);
+	if (rc == DK_OK &&
+	    (*upload_id = s3xml_parse_upload_id(op.call.body_buf.p, op.call.body_buf.len)) == NULL)
+		rc = dk_fail(e, DK_ESERVICE, "s3://%s/%s: the service started a multipart "
+		    "upload without an UploadId", n->bucket, n->key);
+	s3_op_free(&op);
+	return rc;
+}
+
+int
+s3_mpu_complete(struct s3_client *c, const struct objname *n, const char *upload_id,
+    char **etags, size_t nparts, struct dk_err *e)
+{
+	struct buf body = { 0 };
+	struct s3_op op;
+	struct s3xml_error xe;
+	char line[256];
+	int rc;
+
+	buf_append(&body, "<CompleteMultipartUpload>", 25);
+	for (size_t i = 0; i < nparts; i++) {
+		snprintf(line, sizeof(line), "<Part><PartNumber>%zu</PartNumber><ETag>", i + 1);
+		buf_append(&body, line, strlen(line));
+		xml_escape_append(&body, etags[i]);
+		buf_append(&body, "</ETag></Part>", 14);
+	}
+	if (buf_append(&body, "</CompleteMultipartUpload>", 26) != 0) {
+		buf_free(&body);
+		return dk_fail(e, DK_EIO, "out of memory");
+	}
+	s3_op_init(&op, "POST", n->bucket, n->key);
+	s3_op_param(&op, "uploadId", upload_id);
+	op.body = body.p;
+	op.body_len = body.len;
+	op.send_body = 1;
+	op.sign_body = 1;
+	rc = s3_run(c, &op, e);
+	/* S3 may answer 200 and still fail: the error is in the body. */
+	if (rc == DK_OK && s3xml_parse_error(op.call.body_buf.p, op.call.body_buf.len, &xe) == 0)
+		rc = s3_fail(c, e, n->bucket, n->key, 200, xe.code, xe.message);
+	s3_op_free(&op);
+	buf_free(&body);
+	return rc;
+}
+
+int
+s3_mpu_abort(struct s3_client *c, const struct objname *n, const char *upload_id,
+    struct dk_err *e)
+{
+	struct s3_op op;
+	int rc;
+
+	s3_op_init(&op, "DELETE", n->bucket, n->key);
+	s3_op_param(&op, "uploadId", upload_id);
+	rc = s3_run(c, &op, e);
+	s3_op_free(&op);
+	return rc;
+}
