@@ -7,7 +7,11 @@ followed by garbage. For every case gzverify must agree with `gzip -t`
 documented difference), exit 1 when it rejects, and never let the withheld
 tail out. Prints TAP lines, one per corpus file and claim.
 
-usage: gzmatrix.py BINDIR"""
+With --sha256 s3://BUCKET/PREFIX, the same cases go through
+`sha256sum-r2 --verify` instead, against each corpus file uploaded there
+by r2put: every damaged copy must exit 1 and keep its last 64 KiB back.
+
+usage: gzmatrix.py BINDIR [--sha256 s3://BUCKET/PREFIX]"""
 import concurrent.futures
 import os
 import random
@@ -99,6 +103,34 @@ def run_case(data):
     return ref, p, d, out_ok
 
 
+def sha256_main(prefix):
+    """Every case through sha256sum-r2 --verify against the recorded sum."""
+    total = 0
+    pool = concurrent.futures.ThreadPoolExecutor(2)
+    for n, (name, gz, orig, hdr_len, every) in enumerate(corpus):
+        key = "%s/corpus%d.gz" % (prefix.rstrip("/"), n)
+        put = sh([os.path.join(BIN, "r2put"), "-q", "--allow-empty", key], gz)
+        if put.returncode != 0:
+            print("not ok - %s: upload with r2put\n#   %s" % (name, put.stderr[:300]))
+            continue
+        todo = [(label, data) for label, data in cases(gz, hdr_len, every) if data != gz]
+        verify = [os.path.join(BIN, "sha256sum-r2"), "--verify", key]
+        results = pool.map(lambda d: sh(verify, d), [d for _, d in todo])
+        exits, leaks = [], []
+        for (label, data), r in zip(todo, results):
+            if r.returncode != 1 or b"SHA-256 mismatch" not in r.stderr:
+                exits.append("%s: exit %d %s" % (label, r.returncode, r.stderr[:200]))
+            if len(r.stdout) > max(0, len(data) - HOLD) or data[:len(r.stdout)] != r.stdout:
+                leaks.append("%s: %d of %d bytes out" % (label, len(r.stdout), len(data)))
+        total += len(todo)
+        for bad, claim in ((exits, "sha256sum-r2 --verify exits 1 with a mismatch on every damaged copy"),
+                           (leaks, "and lets out only a prefix short of its last 64 KiB")):
+            print("%s - %s, %d cases: %s" % ("not ok" if bad else "ok", name, len(todo), claim))
+            for b in bad[:5]:
+                print("#   " + b)
+    print("# %d cases" % total)
+
+
 def main():
     total = 0
     pool = concurrent.futures.ThreadPoolExecutor(2)
@@ -137,4 +169,7 @@ def main():
     print("# %d cases" % total)
 
 
-main()
+if len(sys.argv) == 4 and sys.argv[2] == "--sha256":
+    sha256_main(sys.argv[3])
+else:
+    main()

@@ -46,6 +46,15 @@ done
 { cat "$T/backup"; printf 'garbage'; } >"$T/bad"
 bad_case "trailing garbage"
 
+# gzverify's corruption matrix (every gzip corpus file truncated, flipped
+# in header, body and trailer, given trailing garbage) through --verify
+# against real sidecars.
+python3 "$TOP/tests/gzmatrix.py" "$BIN" --sha256 s3://$B/matrix >"$T/matrix.out" 2>&1
+cat "$T/matrix.out"
+n_pass=$((n_pass + $(grep -c '^ok ' "$T/matrix.out")))
+n_fail=$((n_fail + $(grep -c '^not ok ' "$T/matrix.out")))
+grep -q '^ok ' "$T/matrix.out" || not_ok "the corruption matrix ran"
+
 # The metadata is the fallback when the sidecar is gone.
 r2rm -q s3://$B/daily/backup.gz.sha256
 check "without its sidecar, x-amz-meta-sha256 still verifies" \
