@@ -8,6 +8,7 @@
 #   check_cmp NAME FILE1 FILE2   two files hold the same bytes
 #   check_grep NAME REGEX FILE   FILE has a line matching REGEX (grep -E)
 #   need_s3, need_pg             a real server (shared when tests/run started one)
+#   need_own_pg                  a PostgreSQL cluster of this file's own
 #   new_bucket NAME              a fresh bucket, made with the aws CLI
 #   $TOOLS                       the test drivers built from tests/tools/*.c
 
@@ -85,6 +86,13 @@ need_pg() {
 	if [ -z "${DRKIT_SHARED_PG:-}" ]; then
 		pg_start "$T" || { not_ok "start PostgreSQL"; exit 1; }
 	fi
+}
+
+# For what sees the whole cluster (pg_dumpall dumps every database and
+# role), while other test files work beside it on the shared one.
+need_own_pg() {
+	DRKIT_SHARED_PG=
+	pg_start "$T" || { not_ok "start PostgreSQL"; exit 1; }
 }
 
 new_bucket() {

@@ -3,7 +3,7 @@
 # carry is dumped, restored from a pipe into a new database and dumped
 # again; the two dumps must be identical but for the \restrict keys.
 . "$(dirname "$0")/lib.sh"
-need_pg
+need_own_pg
 
 q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 # Dumps compared without their random \restrict keys.

@@ -4,7 +4,7 @@
 # dump that died mid-way, or a pg_dumpall cut after one database, does not,
 # and the tail of what it read never comes out.
 . "$(dirname "$0")/lib.sh"
-need_pg
+need_own_pg
 VS=$TOOLS/verifysink
 
 psql -qX -v ON_ERROR_STOP=1 -c 'CREATE DATABASE drkit_verify' >/dev/null
