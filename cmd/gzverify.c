@@ -4,7 +4,6 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -56,15 +55,6 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* The input's size when it is a file, for the ETA; 0 when unknown. */
-static uint64_t
-input_size(void)
-{
-	struct stat st;
-
-	return fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -74,6 +64,7 @@ main(int argc, char **argv)
 	struct verify_sink v;
 	struct progress prog;
 	int mode = 0, flags = 0, progress_mode = -1, c, st;
+	long long size;
 
 	cli_init("gzverify");
 	dk_err_clear(&e);
@@ -117,7 +108,8 @@ main(int argc, char **argv)
 		return cli_fail(&e);
 	st = verify_sink_init(&v, VERIFY_GZIP, mode == 0 ? &hold.sink : NULL,
 	    mode == 'd' ? &hold.sink : NULL, flags, &e);
-	progress_init(&prog, cli_quiet ? 0 : progress_mode, input_size());
+	size = io_file_size(STDIN_FILENO);
+	progress_init(&prog, cli_quiet ? 0 : progress_mode, size > 0 ? (uint64_t)size : 0);
 	if (st == DK_OK)
 		st = pump_fd(STDIN_FILENO, "standard input", &v.sink, progress_pump, &prog, &e);
 	progress_end(&prog, v.gz.in_bytes, NULL);

@@ -216,10 +216,9 @@ main(int argc, char **argv)
 		case 'x': o.no_privileges = 1; break;
 		case OPT_ROLE: o.role = optarg; break;
 		case 'j': {
-			char *end;
-			long n = strtol(optarg, &end, 10);
-			if (*end != '\0' || n < 1 || n > 64)
-				return cli_usage_error("-j wants a number of connections from 1 to 64, not '%s'", optarg);
+			long long n;
+			if (cli_parse_number("--jobs", optarg, 1, 64, &n) != DK_OK)
+				return DK_EUSAGE;
 			o.jobs = (int)n;
 			break;
 		}

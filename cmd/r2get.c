@@ -12,7 +12,6 @@
 #include "outfile.h"
 #include "progress.h"
 #include "s3.h"
-#include "units.h"
 
 static void
 usage(void)
@@ -88,23 +87,21 @@ main(int argc, char **argv)
 	struct dk_err e = { 0 };
 	const char *output = NULL;
 	unsigned long long size;
+	long long jobs;
 	int ch, progress_mode = -1, rc;
-	long jobs;
 
 	cli_init("r2get");
 	while ((ch = getopt_long(argc, argv, "o:j:qvh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'o': output = optarg; break;
 		case 'j':
-			jobs = strtol(optarg, NULL, 10);
-			if (jobs < 1 || jobs > 64)
-				return cli_usage_error("--jobs: want 1 to 64, not '%s'", optarg);
+			if (cli_parse_number("--jobs", optarg, 1, 64, &jobs) != DK_OK)
+				return DK_EUSAGE;
 			o.jobs = (int)jobs;
 			break;
 		case 'C':
-			if (units_parse_size(optarg, &size, &e) != DK_OK || size < 1 ||
-			    size > (1ull << 30))
-				return cli_usage_error("--chunk-size: want 1 to 1G, not '%s'", optarg);
+			if (cli_parse_size("--chunk-size", optarg, 1, 1ull << 30, &size) != DK_OK)
+				return DK_EUSAGE;
 			o.chunk = (size_t)size;
 			break;
 		case 'P': progress_mode = 1; break;

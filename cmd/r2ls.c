@@ -169,7 +169,6 @@ parse_args(int argc, char **argv, struct ls_args *a)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	char *end;
 	int ch;
 
 	while ((ch = getopt_long(argc, argv, "r0qvh", longopts, NULL)) != -1) {
@@ -189,10 +188,8 @@ parse_args(int argc, char **argv, struct ls_args *a)
 				return DK_EUSAGE;
 			break;
 		case 'n':
-			a->newest = strtoll(optarg, &end, 10);
-			if (*end != '\0' || a->newest < 1)
-				return cli_usage_error("--newest: want a count of 1 or more, not '%s'",
-				    optarg);
+			if (cli_parse_number("--newest", optarg, 1, 1000000000, &a->newest) != DK_OK)
+				return DK_EUSAGE;
 			break;
 		case 'q': cli_quiet = 1; break;
 		case 'v': cli_verbose = 1; break;

@@ -4,14 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "io.h"
 #include "progress.h"
 #include "pump.h"
 #include "s3.h"
-#include "units.h"
 #include "upload.h"
 #include "verify.h"
 
@@ -55,17 +54,6 @@ struct put_args {
 };
 
 static int
-parse_size_arg(const char *opt, const char *arg, unsigned long long min,
-    unsigned long long *out)
-{
-	struct dk_err e = { 0 };
-
-	if (units_parse_size(arg, out, &e) != DK_OK || *out < min)
-		return cli_usage_error("%s: not a size of at least %llu bytes: '%s'", opt, min, arg);
-	return DK_OK;
-}
-
-static int
 parse_args(int argc, char **argv, struct put_args *a)
 {
 	static const struct option longopts[] = {
@@ -85,7 +73,7 @@ parse_args(int argc, char **argv, struct put_args *a)
 	};
 	struct dk_err e = { 0 };
 	unsigned long long part = 16u << 20;
-	long jobs;
+	long long jobs;
 	int ch;
 
 	while ((ch = getopt_long(argc, argv, "j:qvh", longopts, NULL)) != -1) {
@@ -98,19 +86,18 @@ parse_args(int argc, char **argv, struct put_args *a)
 		case 'n': a->o.no_clobber = 1; break;
 		case 'E': a->o.allow_empty = 1; break;
 		case 'j':
-			jobs = strtol(optarg, NULL, 10);
-			if (jobs < 1 || jobs > 64)
-				return cli_usage_error("--jobs: want 1 to 64, not '%s'", optarg);
+			if (cli_parse_number("--jobs", optarg, 1, 64, &jobs) != DK_OK)
+				return DK_EUSAGE;
 			a->o.jobs = (int)jobs;
 			break;
 		case 'S':
-			if (parse_size_arg("--part-size", optarg, UPLOAD_MIN_PART, &part) != DK_OK)
+			if (cli_parse_size("--part-size", optarg, UPLOAD_MIN_PART, 5ull << 30,
+			    &part) != DK_OK)
 				return DK_EUSAGE;
-			if (part > (5ull << 30))
-				return cli_usage_error("--part-size: at most 5G, not '%s'", optarg);
 			break;
 		case 'X':
-			if (parse_size_arg("--expected-size", optarg, 0, &a->expected) != DK_OK)
+			if (cli_parse_size("--expected-size", optarg, 0, UPLOAD_MAX_OBJECT,
+			    &a->expected) != DK_OK)
 				return DK_EUSAGE;
 			break;
 		case 'P': a->progress_mode = 1; break;
@@ -134,15 +121,15 @@ parse_args(int argc, char **argv, struct put_args *a)
 static void
 plan_parts(struct put_args *a, const struct settings *set)
 {
-	struct stat st;
+	long long file_size = io_file_size(STDIN_FILENO);
 
-	if (fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode) && a->expected == 0)
-		a->expected = (unsigned long long)st.st_size;
+	if (file_size >= 0 && a->expected == 0)
+		a->expected = (unsigned long long)file_size;
 	a->o.equal_parts = set->endpoint != NULL;
 	if (!a->o.equal_parts)
 		return;
 	a->o.part_size = upload_part_size_for(a->expected, a->o.part_size);
-	if (a->expected == 0 || !S_ISREG(st.st_mode))
+	if (a->expected == 0 || file_size < 0)
 		cli_note("parts of %zu MiB: streams up to %llu GiB (more with --expected-size)",
 		    a->o.part_size >> 20,
 		    (unsigned long long)a->o.part_size * UPLOAD_MAX_PARTS >> 30);

@@ -1,8 +1,11 @@
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "units.h"
 
 const char *cli_prog = "drkit";
 int cli_verbose;
@@ -57,6 +60,36 @@ cli_usage_error(const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, " (try '%s --help')\n", cli_prog);
 	return DK_EUSAGE;
+}
+
+int
+cli_parse_number(const char *opt, const char *arg, long long min, long long max,
+    long long *out)
+{
+	char *end;
+	long long n;
+
+	errno = 0;
+	n = strtoll(arg, &end, 10);
+	if (end == arg || *end != '\0' || errno == ERANGE || n < min || n > max)
+		return cli_usage_error("%s: want a whole number from %lld to %lld, not '%s'",
+		    opt, min, max, arg);
+	*out = n;
+	return DK_OK;
+}
+
+int
+cli_parse_size(const char *opt, const char *arg, unsigned long long min,
+    unsigned long long max, unsigned long long *out)
+{
+	struct dk_err e = { 0 };
+	unsigned long long n;
+
+	if (units_parse_size(arg, &n, &e) != DK_OK || n < min || n > max)
+		return cli_usage_error("%s: want a size from %llu to %llu bytes (like 16M), "
+		    "not '%s'", opt, min, max, arg);
+	*out = n;
+	return DK_OK;
 }
 
 int

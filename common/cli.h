@@ -28,6 +28,14 @@ int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints "PROG (drkit) VERSION" on stdout; returns 0. */
 int cli_version(void);
 
+/* Option values: a whole number from min to max (nothing after it), or a
+ * size as units_parse_size reads it ("16M", "2GB"). On a bad value they
+ * print the usage error naming opt and return DK_EUSAGE. */
+int cli_parse_number(const char *opt, const char *arg, long long min, long long max,
+    long long *out);
+int cli_parse_size(const char *opt, const char *arg, unsigned long long min,
+    unsigned long long max, unsigned long long *out);
+
 /* "PROG: message" on stderr, unless -q. */
 void cli_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -52,6 +53,14 @@ io_read_full(int fd, void *buf, size_t len, const char *what, struct dk_err *e)
 		got += (size_t)n;
 	}
 	return (ssize_t)got;
+}
+
+long long
+io_file_size(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? (long long)st.st_size : -1;
 }
 
 static int

@@ -19,6 +19,10 @@ int io_write_all(int fd, const void *buf, size_t len, const char *what, struct d
  * with e filled (DK_EIO) naming what. */
 ssize_t io_read_full(int fd, void *buf, size_t len, const char *what, struct dk_err *e);
 
+/* The size of the regular file open as fd; -1 for a pipe, a terminal, or
+ * anything whose size cannot be known ahead. */
+long long io_file_size(int fd);
+
 /* A sink that writes to fd; finish and abort do nothing to the fd. */
 struct io_fd_sink {
 	struct sink sink;

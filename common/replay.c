@@ -5,13 +5,13 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/select.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include <libpq-fe.h>
 
 #include "cli.h"
 #include "dumpinput.h"
+#include "io.h"
 #include "pgconn.h"
 #include "replay.h"
 #include "sqlscan.h"
@@ -1268,9 +1268,9 @@ replay_run(const struct replay_opts *o, int fd, struct replay_result *r, struct 
 	rp.e = e;
 	rp.copy_table = rp.last_table = -1;
 	clock_gettime(CLOCK_MONOTONIC, &rp.t0);
-	struct stat st;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
-		rp.total = (uint64_t)st.st_size;
+	long long size = io_file_size(fd);
+	if (size > 0)
+		rp.total = (uint64_t)size;
 	dumpinput_init(&rp.in, fd);
 	sqlscan_init(&rp.s);
 	rp.cap = BUF_INIT;

@@ -127,4 +127,11 @@ check_eq "... prints nothing" "" "$(cat "$T/out" "$T/err")"
 echo quiet | r2put s3://cli-bkt/quiet2.txt 2>"$T/err"
 check_grep "... where without -q it notes the part size" "^r2put: parts of" "$T/err"
 
+# Numbers in options are whole: "4x" is a typo, not 4.
+for p in r2get r2put; do
+	check_exit 2 "$p -j 4x is a usage error" $p -j 4x s3://cli-bkt/x </dev/null
+	check_grep "... naming the option and the value" "^$p: --jobs: want a whole number from 1 to 64, not '4x'" "$T/err"
+done
+check_exit 2 "r2ls --newest 3d is a usage error" r2ls --newest 3d s3://cli-bkt/
+
 done_testing

@@ -17,6 +17,7 @@
  * the headers the S3 client adds: x-amz-date, x-amz-content-sha256 and,
  * with a token, x-amz-security-token) or "ID<TAB>presign<TAB>URL"; with -c
  * also "ID<TAB>canonical<TAB>REQUEST", the request escaped as above. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,18 +46,6 @@ die(long lineno, const char *msg)
 	exit(2);
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Undoes the escapes of one argument in place. */
 static int
 unescape(char *s)
@@ -75,8 +64,9 @@ unescape(char *s)
 			*o++ = '\t';
 		else if (*s == 'n')
 			*o++ = '\n';
-		else if (*s == 'x' && hexval(s[1]) >= 0 && hexval(s[2]) >= 0) {
-			*o++ = (char)(hexval(s[1]) * 16 + hexval(s[2]));
+		else if (*s == 'x' && isxdigit((unsigned char)s[1]) && isxdigit((unsigned char)s[2])) {
+			char hex[3] = { s[1], s[2], '\0' };
+			*o++ = (char)strtol(hex, NULL, 16);
 			s += 2;
 		} else
 			return -1;
