@@ -1,7 +1,9 @@
 # drkit: build, install, check, demo, bench, fuzz.
-# Programs are cmd/*.c, the shared library is common/*.c, unit tests are
-# tests/unit/*.c, test drivers tests/tools/*.c and integration tests
-# tests/t-*.sh: adding a file is enough.
+# Programs are cmd/*.c (with what they share in cmd/cli/), the shared
+# library is common/*.c, unit tests are tests/unit/*.c, test drivers
+# tests/tools/*.c and integration tests tests/t-*.sh: adding a file is enough.
+# A plain `make` warns but does not stop on a warning, so that a compiler
+# newer than ours still builds; make check (and WERROR=-Werror) does.
 
 VERSION   = 0.1.0
 PREFIX   ?= /usr/local
@@ -17,15 +19,19 @@ OPT      ?= -O2
 SAN      ?=
 CFLAGS   ?=
 LDFLAGS  ?=
+WERROR   ?=
 
-DEPCFLAGS := $(shell pkg-config --cflags libpq libcurl 2>/dev/null || echo -I/usr/include/postgresql)
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wvla \
-             -Icommon $(DEPCFLAGS) -DDRKIT_VERSION='"$(VERSION)"' \
+PKGS      = libcurl openssl zlib expat libpq
+DEPCFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null || echo -I/usr/include/postgresql)
+DEPLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcurl -lssl -lcrypto -lz -lexpat -lpq)
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra $(WERROR) -Wshadow -Wvla \
+             -Icommon -Icmd/cli $(DEPCFLAGS) -DDRKIT_VERSION='"$(VERSION)"' \
              -g $(OPT) $(SAN) -MMD -MP $(CFLAGS)
-LIBS      = -lcurl -lssl -lcrypto -lz -lexpat -lpq -lpthread -lm
+LIBS      = $(DEPLIBS) -lpthread -lm
 
 PROGS      = $(patsubst cmd/%.c,%,$(wildcard cmd/*.c))
 COMMON_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard common/*.c))
+CLI_OBJ    = $(patsubst %.c,$(BUILD)/%.o,$(wildcard cmd/cli/*.c))
 UNIT_BINS  = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c))
 TOOL_BINS  = $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(wildcard tests/tools/*.c))
 BINS       = $(PROGS:%=$(BUILD)/bin/%)
@@ -34,6 +40,8 @@ SANITIZE   = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fr
 
 .PHONY: all deps check check-only asan unit demo bench fuzz install uninstall clean lint
 .DELETE_ON_ERROR:
+# Objects are build products, kept for the next make, not intermediates.
+.SECONDARY:
 
 all: $(BINS) $(UNIT_BINS) $(TOOL_BINS)
 
@@ -45,18 +53,18 @@ $(BUILD)/libdrkit.a: $(COMMON_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/bin/%: $(BUILD)/cmd/%.o $(BUILD)/libdrkit.a
+$(BUILD)/bin/%: $(BUILD)/cmd/%.o $(CLI_OBJ) $(BUILD)/libdrkit.a
 	@mkdir -p $(@D)
-	$(CC) $(SAN) $(LDFLAGS) -o $@ $< $(BUILD)/libdrkit.a $(LIBS)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $< $(CLI_OBJ) $(BUILD)/libdrkit.a $(LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libdrkit.a
 	@mkdir -p $(@D)
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $< $(BUILD)/libdrkit.a $(LIBS)
 
 # Test drivers: small programs that tests call to reach the library directly.
-$(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(BUILD)/libdrkit.a
+$(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(CLI_OBJ) $(BUILD)/libdrkit.a
 	@mkdir -p $(@D)
-	$(CC) $(SAN) $(LDFLAGS) -o $@ $< $(BUILD)/libdrkit.a $(LIBS)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $< $(CLI_OBJ) $(BUILD)/libdrkit.a $(LIBS)
 
 # Installs the build tools, libraries, PostgreSQL, mandoc and the pinned S3
 # test server, each only when missing.
@@ -66,10 +74,10 @@ deps:
 # The sanitizer build: clang, so that every check also proves the code is
 # warning-free on a second compiler.
 asan:
-	$(MAKE) BUILD=build/asan CC=clang OPT=-O1 SAN="$(SANITIZE)" all
+	$(MAKE) BUILD=build/asan CC=clang OPT=-O1 SAN="$(SANITIZE)" WERROR=-Werror all
 
 check: deps
-	$(MAKE) all
+	$(MAKE) WERROR=-Werror all
 	$(MAKE) asan
 	$(MAKE) check-only
 
@@ -86,7 +94,7 @@ bench: deps all
 fuzz:
 	@tests/fuzz.sh
 
-install: all
+install: $(BINS)
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 \
 	         $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
 	for p in $(PROGS); do install -m 755 $(BUILD)/bin/$$p $(DESTDIR)$(BINDIR)/$$p; done
@@ -102,7 +110,7 @@ uninstall:
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/_drkit $(DESTDIR)$(ZSHCOMPDIR)/_drkit_s3_names
 
 clean:
-	rm -rf build
+	rm -rf $(BUILD)
 
--include $(COMMON_OBJ:.o=.d) $(BINS:$(BUILD)/bin/%=$(BUILD)/cmd/%.d) $(UNIT_BINS:$(BUILD)/tests/%=$(BUILD)/tests/unit/%.d) \
+-include $(COMMON_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(BINS:$(BUILD)/bin/%=$(BUILD)/cmd/%.d) $(UNIT_BINS:$(BUILD)/tests/%=$(BUILD)/tests/unit/%.d) \
            $(TOOL_BINS:$(BUILD)/tools/%=$(BUILD)/tests/tools/%.d)

@@ -40,18 +40,14 @@ usage(void)
 	    "2 usage, 6 cannot read input or write output.\n");
 }
 
-enum { OPT_IGNORE_TRAILING = 256, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_VERSION };
+enum { OPT_IGNORE_TRAILING = CLI_OPT_FIRST_OWN };
 
 static const struct option longopts[] = {
 	{ "test", no_argument, NULL, 't' },
 	{ "decompress", no_argument, NULL, 'd' },
 	{ "ignore-trailing", no_argument, NULL, OPT_IGNORE_TRAILING },
-	{ "progress", no_argument, NULL, OPT_PROGRESS },
-	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, OPT_VERSION },
+	CLI_LONGOPTS_PROGRESS,
+	CLI_LONGOPTS_COMMON,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -63,7 +59,7 @@ main(int argc, char **argv)
 	struct holdback hold;
 	struct verify_sink v;
 	struct progress prog;
-	int mode = 0, flags = 0, progress_mode = -1, c, st;
+	int mode = 0, flags = 0, c, st;
 	long long size;
 
 	cli_init("gzverify");
@@ -79,25 +75,12 @@ main(int argc, char **argv)
 		case OPT_IGNORE_TRAILING:
 			flags |= GZCHECK_IGNORE_TRAILING;
 			break;
-		case OPT_PROGRESS:
-			progress_mode = 1;
-			break;
-		case OPT_NO_PROGRESS:
-			progress_mode = 0;
-			break;
-		case 'v':
-			cli_verbose = 1;
-			break;
-		case 'q':
-			cli_quiet = 1;
-			break;
-		case 'h':
-			usage();
-			return 0;
-		case OPT_VERSION:
-			return cli_version();
 		default:
-			return cli_usage_error("unknown option");
+			if ((st = cli_option(c, usage)) == CLI_NOT_MINE)
+				return cli_usage_error("unknown option");
+			if (st != CLI_CONTINUE)
+				return st;
+			break;
 		}
 	}
 	if (optind < argc)
@@ -109,10 +92,10 @@ main(int argc, char **argv)
 	st = verify_sink_init(&v, VERIFY_GZIP, mode == 0 ? &hold.sink : NULL,
 	    mode == 'd' ? &hold.sink : NULL, flags, &e);
 	size = io_file_size(STDIN_FILENO);
-	progress_init(&prog, cli_quiet ? 0 : progress_mode, size > 0 ? (uint64_t)size : 0);
+	cli_progress_init(&prog, size > 0 ? (uint64_t)size : 0);
 	if (st == DK_OK)
 		st = pump_fd(STDIN_FILENO, "standard input", &v.sink, progress_pump, &prog, &e);
-	progress_end(&prog, v.gz.in_bytes, NULL);
+	progress_end(&prog, v.gz.in_bytes, NULL, NULL);
 	if (st == DK_OK && !cli_quiet)
 		cli_trace("OK: %" PRIu64 " member%s, %" PRIu64 " bytes compressed, %" PRIu64
 		    " bytes decompressed", v.gz.members, v.gz.members == 1 ? "" : "s",

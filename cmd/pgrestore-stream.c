@@ -45,8 +45,8 @@ usage(void)
 	       "forbidden meta-command, existing database).\n");
 }
 
-enum { OPT_CREATE = 256, OPT_REPLACE, OPT_CHECK, OPT_REPORT, OPT_ANALYZE, OPT_ROLE,
-       OPT_PROGRESS, OPT_NO_PROGRESS, OPT_VERSION };
+enum { OPT_CREATE = CLI_OPT_FIRST_OWN, OPT_REPLACE, OPT_CHECK, OPT_REPORT, OPT_ANALYZE,
+       OPT_ROLE };
 
 static const struct option longopts[] = {
 	{ "dbname", required_argument, NULL, 'd' },
@@ -59,12 +59,8 @@ static const struct option longopts[] = {
 	{ "no-privileges", no_argument, NULL, 'x' },
 	{ "role", required_argument, NULL, OPT_ROLE },
 	{ "jobs", required_argument, NULL, 'j' },
-	{ "progress", no_argument, NULL, OPT_PROGRESS },
-	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, OPT_VERSION },
+	CLI_LONGOPTS_PROGRESS,
+	CLI_LONGOPTS_COMMON,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -201,7 +197,7 @@ main(int argc, char **argv)
 {
 	struct replay_opts o = { .conninfo = NULL, .jobs = 1 };
 	struct plan p = { 0 };
-	int c, check = 0, prog = isatty(STDERR_FILENO);
+	int c, rc, check = 0;
 
 	cli_init("pgrestore-stream");
 	while ((c = getopt_long(argc, argv, "d:Oxj:vqh", longopts, NULL)) != -1) {
@@ -222,13 +218,12 @@ main(int argc, char **argv)
 			o.jobs = (int)n;
 			break;
 		}
-		case OPT_PROGRESS: prog = 1; break;
-		case OPT_NO_PROGRESS: prog = 0; break;
-		case 'v': cli_verbose = 1; break;
-		case 'q': cli_quiet = 1; break;
-		case 'h': usage(); return 0;
-		case OPT_VERSION: return cli_version();
-		default: return cli_usage_error("unknown option");
+		default:
+			if ((rc = cli_option(c, usage)) == CLI_NOT_MINE)
+				return cli_usage_error("unknown option");
+			if (rc != CLI_CONTINUE)
+				return rc;
+			break;
 		}
 	}
 	if (optind < argc)
@@ -244,7 +239,8 @@ main(int argc, char **argv)
 	tty_progress = isatty(STDERR_FILENO);
 	o.notice = print_notice;
 	o.trace = print_trace;
-	o.progress = prog && !cli_quiet ? print_progress : NULL;
+	o.progress = !cli_quiet && (cli_progress_mode == 1 ||
+	    (cli_progress_mode == -1 && tty_progress)) ? print_progress : NULL;
 	if (check)
 		return check_dump(&o);
 	return restore(&p, &o);

@@ -40,7 +40,7 @@ show_progress(void *arg, uint64_t done, uint64_t size)
 	struct progress *p = arg;
 
 	p->total = size;
-	progress_update(p, done, NULL);
+	progress_update(p, done, NULL, NULL);
 }
 
 static int
@@ -69,12 +69,8 @@ main(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "chunk-size", required_argument, NULL, 'C' },
-		{ "progress", no_argument, NULL, 'P' },
-		{ "no-progress", no_argument, NULL, 'N' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		CLI_LONGOPTS_PROGRESS,
+		CLI_LONGOPTS_COMMON,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct download_opts o = { .jobs = 8, .chunk = 8u << 20 };
@@ -88,7 +84,7 @@ main(int argc, char **argv)
 	const char *output = NULL;
 	unsigned long long size;
 	long long jobs;
-	int ch, progress_mode = -1, rc;
+	int ch, rc;
 
 	cli_init("r2get");
 	while ((ch = getopt_long(argc, argv, "o:j:qvh", longopts, NULL)) != -1) {
@@ -104,18 +100,17 @@ main(int argc, char **argv)
 				return DK_EUSAGE;
 			o.chunk = (size_t)size;
 			break;
-		case 'P': progress_mode = 1; break;
-		case 'N': progress_mode = 0; break;
-		case 'q': cli_quiet = 1; break;
-		case 'v': cli_verbose = 1; break;
-		case 'h': usage(); return 0;
-		case 'V': return cli_version();
-		default: return cli_usage_error("unknown option");
+		default:
+			if ((rc = cli_option(ch, usage)) == CLI_NOT_MINE)
+				return cli_usage_error("unknown option");
+			if (rc != CLI_CONTINUE)
+				return rc;
+			break;
 		}
 	}
 	if (optind == argc)
 		return cli_usage_error("name at least one object");
-	if ((c = s3_connect(&set, &e)) == NULL)
+	if ((c = s3_connect(&set, cli_log(), &e)) == NULL)
 		return cli_fail(&e);
 
 	io_fd_sink_init(&out_stdout, STDOUT_FILENO, "standard output");
@@ -124,13 +119,13 @@ main(int argc, char **argv)
 		goto done;
 	if (output != NULL)
 		out = &f.fd_sink.sink;
-	progress_init(&prog, progress_mode, 0);
+	cli_progress_init(&prog, 0);
 	o.progress = show_progress;
 	o.arg = &prog;
 	rc = get_all(c, &set, argv + optind, argc - optind, out, &o, &e);
 	if (rc == DK_OK && output != NULL)
 		rc = outfile_commit(&f, &e);
-	progress_end(&prog, prog.total, NULL);
+	progress_end(&prog, prog.total, NULL, NULL);
 done:
 	if (output != NULL)
 		outfile_discard(&f);

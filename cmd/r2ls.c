@@ -163,13 +163,10 @@ parse_args(int argc, char **argv, struct ls_args *a)
 		{ "older-than", required_argument, NULL, 'O' },
 		{ "newer-than", required_argument, NULL, 'W' },
 		{ "newest", required_argument, NULL, 'n' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		CLI_LONGOPTS_COMMON,
 		{ NULL, 0, NULL, 0 }
 	};
-	int ch;
+	int ch, rc;
 
 	while ((ch = getopt_long(argc, argv, "r0qvh", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -191,11 +188,12 @@ parse_args(int argc, char **argv, struct ls_args *a)
 			if (cli_parse_number("--newest", optarg, 1, 1000000000, &a->newest) != DK_OK)
 				return DK_EUSAGE;
 			break;
-		case 'q': cli_quiet = 1; break;
-		case 'v': cli_verbose = 1; break;
-		case 'h': usage(); exit(0);
-		case 'V': exit(cli_version());
-		default: return cli_usage_error("unknown option");
+		default:
+			if ((rc = cli_option(ch, usage)) == CLI_NOT_MINE)
+				return cli_usage_error("unknown option");
+			if (rc != CLI_CONTINUE)
+				exit(rc);
+			break;
 		}
 	}
 	if (argc - optind > 1)
@@ -243,7 +241,8 @@ main(int argc, char **argv)
 	if ((rc = parse_args(argc, argv, &a)) != DK_OK)
 		return rc;
 	a.now = time(NULL);
-	if ((c = s3_connect(&set, &e)) == NULL)
+	a.pr.log = cli_log();
+	if ((c = s3_connect(&set, cli_log(), &e)) == NULL)
 		return cli_fail(&e);
 	rc = list(c, &set, &a, &e);
 	s3_client_free(c);

@@ -49,7 +49,6 @@ struct put_args {
 	int verify;
 	enum verify_mode mode;
 	unsigned long long expected;
-	int progress_mode;
 	const char *name;
 };
 
@@ -63,18 +62,14 @@ parse_args(int argc, char **argv, struct put_args *a)
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "part-size", required_argument, NULL, 'S' },
 		{ "expected-size", required_argument, NULL, 'X' },
-		{ "progress", no_argument, NULL, 'P' },
-		{ "no-progress", no_argument, NULL, 'N' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		CLI_LONGOPTS_PROGRESS,
+		CLI_LONGOPTS_COMMON,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct dk_err e = { 0 };
 	unsigned long long part = 16u << 20;
 	long long jobs;
-	int ch;
+	int ch, rc;
 
 	while ((ch = getopt_long(argc, argv, "j:qvh", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -100,13 +95,12 @@ parse_args(int argc, char **argv, struct put_args *a)
 			    &a->expected) != DK_OK)
 				return DK_EUSAGE;
 			break;
-		case 'P': a->progress_mode = 1; break;
-		case 'N': a->progress_mode = 0; break;
-		case 'q': cli_quiet = 1; break;
-		case 'v': cli_verbose = 1; break;
-		case 'h': usage(); exit(0);
-		case 'V': exit(cli_version());
-		default: return cli_usage_error("unknown option");
+		default:
+			if ((rc = cli_option(ch, usage)) == CLI_NOT_MINE)
+				return cli_usage_error("unknown option");
+			if (rc != CLI_CONTINUE)
+				exit(rc);
+			break;
 		}
 	}
 	if (optind != argc - 1)
@@ -157,9 +151,9 @@ put_stream(struct s3_client *c, const struct objname *name, struct put_args *a,
 		}
 		in = &v.sink;
 	}
-	progress_init(&prog, a->progress_mode, a->expected);
+	cli_progress_init(&prog, a->expected);
 	rc = pump_fd(STDIN_FILENO, "standard input", in, progress_pump, &prog, e);
-	progress_end(&prog, u.total, NULL);
+	progress_end(&prog, u.total, NULL, NULL);
 	if (rc == DK_OK && u.identical)
 		cli_note("s3://%s/%s is already there with the same SHA-256: kept", name->bucket,
 		    name->key);
@@ -172,8 +166,7 @@ put_stream(struct s3_client *c, const struct objname *name, struct put_args *a,
 int
 main(int argc, char **argv)
 {
-	struct put_args a = { .o = { .jobs = 4, .sidecar = 1, .input_fd = STDIN_FILENO },
-	    .progress_mode = -1 };
+	struct put_args a = { .o = { .jobs = 4, .sidecar = 1, .input_fd = STDIN_FILENO }, };
 	struct settings set;
 	struct s3_client *c;
 	struct objname name;
@@ -183,7 +176,7 @@ main(int argc, char **argv)
 	cli_init("r2put");
 	if ((rc = parse_args(argc, argv, &a)) != DK_OK)
 		return rc;
-	if ((c = s3_connect(&set, &e)) == NULL)
+	if ((c = s3_connect(&set, cli_log(), &e)) == NULL)
 		return cli_fail(&e);
 	if ((rc = objname_parse(a.name, set.bucket, &name, &e)) == DK_OK) {
 		if (name.key[0] == '\0' || name.key[strlen(name.key) - 1] == '/')

@@ -147,10 +147,7 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "null", no_argument, NULL, '0' },
 		{ "dry-run", no_argument, NULL, 'n' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		CLI_LONGOPTS_COMMON,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct batch b = { 0 };
@@ -163,14 +160,15 @@ main(int argc, char **argv)
 		switch (ch) {
 		case '0': delim = '\0'; break;
 		case 'n': b.dry_run = 1; break;
-		case 'q': cli_quiet = 1; break;
-		case 'v': cli_verbose = 1; break;
-		case 'h': usage(); return 0;
-		case 'V': return cli_version();
-		default: return cli_usage_error("unknown option");
+		default:
+			if ((rc = cli_option(ch, usage)) == CLI_NOT_MINE)
+				return cli_usage_error("unknown option");
+			if (rc != CLI_CONTINUE)
+				return rc;
+			break;
 		}
 	}
-	if ((b.c = s3_connect(&set, &e)) == NULL)
+	if ((b.c = s3_connect(&set, cli_log(), &e)) == NULL)
 		return cli_fail(&e);
 	b.set = &set;
 	if (optind == argc || (optind == argc - 1 && strcmp(argv[optind], "-") == 0))

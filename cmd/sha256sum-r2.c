@@ -58,7 +58,7 @@ usage(void)
 }
 
 enum {
-	OPT_TAG = 256, OPT_IGNORE_MISSING, OPT_QUIET, OPT_STATUS, OPT_STRICT, OPT_VERSION,
+	OPT_TAG = CLI_OPT_FIRST_OWN, OPT_IGNORE_MISSING, OPT_QUIET, OPT_STATUS, OPT_STRICT,
 	OPT_VERIFY, OPT_REMOTE, OPT_ALLOW_MISSING,
 };
 
@@ -76,9 +76,7 @@ static const struct option longopts[] = {
 	{ "verify", required_argument, NULL, OPT_VERIFY },
 	{ "remote", required_argument, NULL, OPT_REMOTE },
 	{ "allow-missing", no_argument, NULL, OPT_ALLOW_MISSING },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, OPT_VERSION },
+	CLI_LONGOPTS_BASE,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -353,7 +351,7 @@ run_s3_modes(const struct opts *o)
 	struct dk_err e = { 0 }, first = { 0 };
 	int rc = DK_OK;
 
-	if ((c = s3_connect(&set, &e)) == NULL)
+	if ((c = s3_connect(&set, cli_log(), &e)) == NULL)
 		return cli_fail(&e);
 	if (o->verify != NULL)
 		rc = verify_stream(c, &set, o, &e);
@@ -427,10 +425,12 @@ main(int argc, char **argv)
 			o.remote[o.nremote++] = optarg;
 			break;
 		case OPT_ALLOW_MISSING: o.allow_missing = 1; break;
-		case 'v': cli_verbose = 1; break;
-		case 'h': usage(); return 0;
-		case OPT_VERSION: return cli_version();
-		default: return cli_usage_error("unknown option");
+		default:
+			if ((st = cli_option(c, usage)) == CLI_NOT_MINE)
+				return cli_usage_error("unknown option");
+			if (st != CLI_CONTINUE)
+				return st;
+			break;
 		}
 	}
 	if ((st = check_opts(&o)) != DK_OK)

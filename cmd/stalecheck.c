@@ -50,8 +50,8 @@ usage(void)
 }
 
 enum {
-	OPT_MAX_SKEW = 256, OPT_SHRINK, OPT_HISTORY, OPT_REQUIRE_CHECKSUM, OPT_MIN_COUNT,
-	OPT_PREFIX, OPT_NOW, OPT_VERSION,
+	OPT_MAX_SKEW = CLI_OPT_FIRST_OWN, OPT_SHRINK, OPT_HISTORY, OPT_REQUIRE_CHECKSUM, OPT_MIN_COUNT,
+	OPT_PREFIX, OPT_NOW,
 };
 
 static const struct option options[] = {
@@ -67,10 +67,7 @@ static const struct option options[] = {
 	{ "format", required_argument, NULL, 'f' },
 	{ "prefix", required_argument, NULL, OPT_PREFIX },
 	{ "now", required_argument, NULL, OPT_NOW },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, OPT_VERSION },
+	CLI_LONGOPTS_COMMON,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -116,7 +113,7 @@ read_prefix(const char *arg, struct ls_list *list, struct dk_err *e)
 	struct objname name;
 	int rc;
 
-	if ((c = s3_connect(&set, e)) == NULL)
+	if ((c = s3_connect(&set, cli_log(), e)) == NULL)
 		return e->status;
 	if ((rc = objname_parse(arg, set.bucket, &name, e)) == DK_OK) {
 		rc = lsfetch_list(c, &name, list, e);
@@ -136,17 +133,17 @@ main(int argc, char **argv)
 	const char *prefix = NULL;
 	struct dk_err e = { 0 };
 	struct ls_list list;
-	int c;
+	int c, rc;
 
 	cli_init("stalecheck");
 	staleness_policy_init(&policy, time(NULL));
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":g:w:c:s:f:hqv", options, NULL)) != -1) {
 		switch (c) {
-		case 'h': usage(); return 0;
-		case 'q': cli_quiet = 1; break;
-		case 'v': cli_verbose = 1; break;
-		case OPT_VERSION: return cli_version();
+		case 'h': case 'q': case 'v': case CLI_OPT_VERSION:
+			if ((rc = cli_option(c, usage)) != CLI_CONTINUE)
+				return rc;
+			break;
 		case 'f':
 			if (!stalereport_parse_format(optarg, &format)) {
 				cli_usage_error("bad format '%s' (want nagios, json or prometheus)", optarg);

@@ -1,7 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "interrupt.h"
 #include "download.h"
 
 struct download {
@@ -76,7 +76,7 @@ download_run(struct download *d, struct sink *out, struct dk_err *e)
 		rc = chunk_submit(d, d->next_submit++, e);
 	while (rc == DK_OK && d->next_write < d->nchunks) {
 		struct s3_op *op = s3_next(d->c, 200);
-		if (cli_interrupted)
+		if (interrupt_requested())
 			return dk_fail(e, DK_EIO, "interrupted");
 		if (op == NULL)
 			continue;

@@ -3,7 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "interrupt.h"
 #include "dumpinput.h"
 
 #define IN_SIZE (256 * 1024)
@@ -17,7 +17,7 @@ read_input(int fd, void *buf, size_t len, struct dk_err *e)
 
 	while (got < len) {
 		ssize_t n = read(fd, (char *)buf + got, len - got);
-		if (n < 0 && errno == EINTR && !cli_interrupted)
+		if (n < 0 && errno == EINTR && !interrupt_requested())
 			continue;
 		if (n < 0 && errno == EINTR)
 			return dk_fail(e, DK_EIO, "interrupted"), -1;

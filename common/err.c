@@ -45,3 +45,44 @@ dk_err_clear(struct dk_err *e)
 {
 	memset(e, 0, sizeof(*e));
 }
+
+int
+dk_err_reason(struct dk_err *e, enum dk_reason reason)
+{
+	e->reason = reason;
+	return e->status;
+}
+
+int
+dk_err_object(struct dk_err *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(e->object, sizeof(e->object), fmt, ap);
+	va_end(ap);
+	return e->status;
+}
+
+int
+dk_err_offset(struct dk_err *e, unsigned long long offset)
+{
+	e->has_offset = 1;
+	e->offset = offset;
+	return e->status;
+}
+
+int
+dk_err_line(struct dk_err *e, unsigned long line)
+{
+	e->line = line;
+	return e->status;
+}
+
+int
+dk_err_http(struct dk_err *e, long http_status, const char *s3_code)
+{
+	e->http_status = http_status;
+	snprintf(e->s3_code, sizeof(e->s3_code), "%s", s3_code != NULL ? s3_code : "");
+	return e->status;
+}

@@ -3,7 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "interrupt.h"
 #include "io.h"
 
 int
@@ -39,7 +39,7 @@ io_read_full(int fd, void *buf, size_t len, const char *what, struct dk_err *e)
 		ssize_t n = read(fd, p + got, len - got);
 		if (n < 0) {
 			/* A signal that asks us to stop must not wait for input. */
-			if (errno == EINTR && !cli_interrupted)
+			if (errno == EINTR && !interrupt_requested())
 				continue;
 			if (errno == EINTR) {
 				dk_fail(e, DK_EIO, "interrupted");

@@ -1,7 +1,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli.h"
 #include "json.h"
 #include "lsformat.h"
 #include "timestamp.h"
@@ -26,7 +25,7 @@ put_name(struct ls_printer *p, const char *s)
 		return;
 	}
 	if (!p->escaped_warned++)
-		cli_note("some keys hold control characters: printed with backslash escapes "
+		log_note(p->log, "some keys hold control characters: printed with backslash escapes "
 		    "(use --ndjson or -0 to read them exactly)");
 	for (; *s != '\0'; s++) {
 		unsigned char c = (unsigned char)*s;

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "log.h"
 #include "s3xml.h"
 
 enum ls_format {
@@ -22,6 +23,7 @@ struct ls_printer {
 	int full_keys;		/* --recursive: the whole key, not its last part */
 	int human;		/* --human-readable sizes */
 	int escaped_warned;
+	const struct dk_log *log;	/* the note about escaped names */
 	uint64_t objects;	/* for --summarize */
 	uint64_t bytes;
 };

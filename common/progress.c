@@ -1,8 +1,6 @@
 #include <stdio.h>
 #include <time.h>
-#include <unistd.h>
 
-#include "cli.h"
 #include "progress.h"
 
 static double
@@ -15,16 +13,19 @@ mono(void)
 }
 
 void
-progress_init(struct progress *p, int mode, uint64_t total)
+progress_init(struct progress *p, int on, uint64_t total,
+    void (*draw)(void *arg, const char *line, int last), void *arg)
 {
-	p->on = mode == 1 || (mode == -1 && isatty(STDERR_FILENO) && !cli_quiet);
+	p->on = on && draw != NULL;
 	p->total = total;
 	p->start = p->last = mono();
 	p->shown = 0;
+	p->draw = draw;
+	p->arg = arg;
 }
 
-static void
-human(double v, char *out, size_t n)
+void
+progress_human(double v, char *out, unsigned n)
 {
 	const char *unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
 	int i = 0;
@@ -35,23 +36,27 @@ human(double v, char *out, size_t n)
 }
 
 static void
-progress_show(struct progress *p, uint64_t bytes, const char *what, double t)
+progress_show(struct progress *p, uint64_t bytes, const char *what, const char *detail,
+    double t, int last)
 {
-	char done[32], rate[32], eta[32] = "";
+	char done[32], rate[32], share[48] = "", line[512];
 	double secs = t - p->start, bps = secs > 0 ? (double)bytes / secs : 0;
 
-	human((double)bytes, done, sizeof(done));
-	human(bps, rate, sizeof(rate));
+	progress_human((double)bytes, done, sizeof(done));
+	progress_human(bps, rate, sizeof(rate));
 	if (p->total > 0 && bps > 0 && bytes <= p->total) {
 		long left = (long)((double)(p->total - bytes) / bps);
-		snprintf(eta, sizeof(eta), ", %ld:%02ld left", left / 60, left % 60);
+		snprintf(share, sizeof(share), ", %.0f%%, %ld:%02ld left",
+		    100.0 * (double)bytes / (double)p->total, left / 60, left % 60);
 	}
-	fprintf(stderr, "\r%s: %s %s at %s/s%s\033[K", cli_prog, what ? what : "", done, rate, eta);
+	snprintf(line, sizeof(line), "%s%s%s at %s/s%s%s%s", what ? what : "",
+	    what && *what ? " " : "", done, rate, share, detail ? ", " : "", detail ? detail : "");
+	p->draw(p->arg, line, last);
 	p->shown = 1;
 }
 
 void
-progress_update(struct progress *p, uint64_t bytes, const char *what)
+progress_update(struct progress *p, uint64_t bytes, const char *what, const char *detail)
 {
 	double t;
 
@@ -61,20 +66,19 @@ progress_update(struct progress *p, uint64_t bytes, const char *what)
 	if (t - p->last < 0.25)
 		return;
 	p->last = t;
-	progress_show(p, bytes, what, t);
+	progress_show(p, bytes, what, detail, t, 0);
 }
 
 void
-progress_end(struct progress *p, uint64_t bytes, const char *what)
+progress_end(struct progress *p, uint64_t bytes, const char *what, const char *detail)
 {
 	if (!p->on)
 		return;
-	progress_show(p, bytes, what, mono());
-	fputc('\n', stderr);
+	progress_show(p, bytes, what, detail, mono(), 1);
 }
 
 void
 progress_pump(void *arg, uint64_t bytes)
 {
-	progress_update(arg, bytes, NULL);
+	progress_update(arg, bytes, NULL, NULL);
 }

@@ -1,6 +1,6 @@
 #include <stdlib.h>
 
-#include "cli.h"
+#include "interrupt.h"
 #include "io.h"
 #include "pump.h"
 
@@ -18,7 +18,7 @@ pump_fd(int fd, const char *what, struct sink *s, pump_progress_fn progress, voi
 		return dk_fail(e, DK_EIO, "out of memory for the read buffer");
 	}
 	while (st == DK_OK && (n = io_read_full(fd, buf, IO_BUFSIZE, what, e)) != 0) {
-		if (n < 0 || cli_interrupted) {
+		if (n < 0 || interrupt_requested()) {
 			st = n < 0 ? e->status : dk_fail(e, DK_EIO, "interrupted");
 			break;
 		}
@@ -28,7 +28,7 @@ pump_fd(int fd, const char *what, struct sink *s, pump_progress_fn progress, voi
 			progress(arg, total);
 	}
 	free(buf);
-	if (st == DK_OK && cli_interrupted)
+	if (st == DK_OK && interrupt_requested())
 		st = dk_fail(e, DK_EIO, "interrupted");
 	if (st != DK_OK) {
 		sink_abort(s);

@@ -9,7 +9,7 @@
 
 #include <libpq-fe.h>
 
-#include "cli.h"
+#include "interrupt.h"
 #include "dumpinput.h"
 #include "io.h"
 #include "pgconn.h"
@@ -822,7 +822,7 @@ copy_data(struct replay *rp, unsigned long line, const char *table)
 		if (rp->eof)
 			return dk_fail(rp->e, DK_EDATA, "the dump ends inside the COPY data of %s begun at line "
 				       "%lu: incomplete", table, line);
-		if (cli_interrupted)
+		if (interrupt_requested())
 			return dk_fail(rp->e, DK_EIO, "interrupted");
 		if (refill(rp) != DK_OK)
 			return rp->e->status;
@@ -1013,7 +1013,7 @@ scan_all(struct replay *rp)
 		size_t n = rp->s.end - rp->s.start;
 		int rc = DK_OK;
 
-		if (cli_interrupted)
+		if (interrupt_requested())
 			return dk_fail(rp->e, DK_EIO, "interrupted");
 		switch (ev) {
 		case SQLSCAN_MORE:
@@ -1103,7 +1103,7 @@ run_parallel(struct replay *rp, struct conn *main)
 			}
 		if (select(maxfd + 1, &fds, NULL, NULL, NULL) < 0) {
 			/* Interrupted: no new statements; the running ones end. */
-			if (cli_interrupted && rc == DK_OK)
+			if (interrupt_requested() && rc == DK_OK)
 				rc = dk_fail(rp->e, DK_EIO, "interrupted");
 			continue;
 		}

@@ -9,11 +9,13 @@
 #include <time.h>
 #include <openssl/evp.h>
 
-#include "cli.h"
+#include "interrupt.h"
 #include "s3.h"
+#include "s3err.h"
 
 struct s3_client {
 	const struct settings *set;
+	const struct dk_log *log;
 	struct http_pool *http;
 	char *base;		/* "https://host[:port]" */
 	char *host;		/* "host[:port]" */
@@ -47,7 +49,7 @@ env_long(const char *name, long dflt, long min, long max)
 }
 
 struct s3_client *
-s3_client_new(const struct settings *set, struct dk_err *e)
+s3_client_new(const struct settings *set, const struct dk_log *log, struct dk_err *e)
 {
 	struct s3_client *c = calloc(1, sizeof(*c));
 
@@ -56,6 +58,7 @@ s3_client_new(const struct settings *set, struct dk_err *e)
 		return NULL;
 	}
 	c->set = set;
+	c->log = log;
 	c->retries = (int)env_long("DRKIT_RETRIES", 5, 0, 100);
 	c->http = http_pool_new(set->ca_bundle, env_long("DRKIT_STALL_TIMEOUT", 30, 1, 3600), e);
 	if (c->http == NULL) {
@@ -83,15 +86,21 @@ s3_client_new(const struct settings *set, struct dk_err *e)
 }
 
 struct s3_client *
-s3_connect(struct settings *set, struct dk_err *e)
+s3_connect(struct settings *set, const struct dk_log *log, struct dk_err *e)
 {
 	struct s3_client *c;
 
 	if (settings_load(set, e) != DK_OK)
 		return NULL;
-	if ((c = s3_client_new(set, e)) == NULL)
+	if ((c = s3_client_new(set, log, e)) == NULL)
 		settings_free(set);
 	return c;
+}
+
+const struct dk_log *
+s3_client_log(const struct s3_client *c)
+{
+	return c->log;
 }
 
 void
@@ -293,45 +302,52 @@ s3_fail(struct s3_client *c, struct dk_err *e, const char *bucket, const char *k
 {
 	char what[1200];
 	int has_code = code != NULL && *code != '\0';
+	struct s3err_meaning m = s3err_classify(http_status, code);
 
+	if (e->status != DK_OK)
+		return e->status;
 	if (key != NULL && *key != '\0')
 		snprintf(what, sizeof(what), "s3://%s/%s", bucket, key);
 	else
 		snprintf(what, sizeof(what), "s3://%s", bucket);
-	if (has_code && (strcmp(code, "SignatureDoesNotMatch") == 0 ||
-	    strcmp(code, "AuthorizationHeaderMalformed") == 0))
-		return dk_fail(e, DK_ECONFIG, "%s: credentials refused by %s (%s): check %s",
+	switch (m.kind) {
+	case S3ERR_SECRET:
+		dk_fail(e, m.status, "%s: credentials refused by %s (%s): check %s",
 		    what, c->base, code, secret_hint(c));
-	if (has_code && (strcmp(code, "InvalidAccessKeyId") == 0 ||
-	    strcmp(code, "ExpiredToken") == 0 || strcmp(code, "InvalidToken") == 0 ||
-	    strcmp(code, "TokenRefreshRequired") == 0))
-		return dk_fail(e, DK_ECONFIG, "%s: credentials refused by %s (%s): check the "
+		break;
+	case S3ERR_KEY_ID:
+		dk_fail(e, m.status, "%s: credentials refused by %s (%s): check the "
 		    "access key id (R2_ACCESS_KEY_ID or AWS_ACCESS_KEY_ID) and session token",
 		    what, c->base, code);
-	if ((has_code && (strcmp(code, "AccessDenied") == 0 ||
-	    strcmp(code, "AllAccessDisabled") == 0)) || http_status == 401 || http_status == 403)
-		return dk_fail(e, DK_ECONFIG, "%s: access denied (HTTP %ld%s%s): the credentials "
+		break;
+	case S3ERR_DENIED:
+		dk_fail(e, m.status, "%s: access denied (HTTP %ld%s%s): the credentials "
 		    "lack permission, or the secret is wrong (check %s)", what, http_status,
 		    has_code ? " " : "", has_code ? code : "", secret_hint(c));
-	if (has_code && strcmp(code, "NoSuchBucket") == 0)
-		return dk_fail(e, DK_ENOTFOUND, "s3://%s: no such bucket (NoSuchBucket)", bucket);
-	if ((has_code && strcmp(code, "NoSuchKey") == 0) || http_status == 404)
-		return dk_fail(e, DK_ENOTFOUND, "%s: not found (HTTP 404%s%s)", what,
+		break;
+	case S3ERR_NO_BUCKET:
+		dk_fail(e, m.status, "s3://%s: no such bucket (NoSuchBucket)", bucket);
+		break;
+	case S3ERR_NO_KEY:
+		dk_fail(e, m.status, "%s: not found (HTTP %ld%s%s)", what, http_status,
 		    has_code ? " " : "", has_code ? code : "");
-	if (has_code && strcmp(code, "InvalidBucketName") == 0)
-		return dk_fail(e, DK_EUSAGE, "%s: invalid bucket name (InvalidBucketName)", what);
-	return dk_fail(e, DK_ESERVICE, "%s: HTTP %ld%s%s from %s%s%s", what, http_status,
-	    has_code ? " " : "", has_code ? code : "", c->base,
-	    message != NULL && *message ? ": " : "", message ? message : "");
-}
-
-static int
-s3_code_transient(long status, const char *code)
-{
-	if (status >= 500 || status == 429)
-		return 1;
-	return strcmp(code, "SlowDown") == 0 || strcmp(code, "RequestTimeout") == 0 ||
-	    strcmp(code, "InternalError") == 0 || strcmp(code, "ServiceUnavailable") == 0;
+		break;
+	case S3ERR_BAD_NAME:
+		dk_fail(e, m.status, "%s: invalid bucket name (InvalidBucketName)", what);
+		break;
+	case S3ERR_PRECONDITION:
+		dk_fail(e, m.status, "%s: the service refused the condition (HTTP %ld%s%s)",
+		    what, http_status, has_code ? " " : "", has_code ? code : "");
+		break;
+	default:
+		dk_fail(e, DK_ESERVICE, "%s: HTTP %ld%s%s from %s%s%s", what, http_status,
+		    has_code ? " " : "", has_code ? code : "", c->base,
+		    message != NULL && *message ? ": " : "", message ? message : "");
+		break;
+	}
+	dk_err_reason(e, m.reason);
+	dk_err_object(e, "%s", what);
+	return dk_err_http(e, http_status, code);
 }
 
 /* Exponential backoff with full jitter: 0.25 s doubling to 20 s at most. */
@@ -346,11 +362,11 @@ backoff_seconds(int tries)
 /* One line per attempt for -v; the URL carries no secret (credentials
  * travel in headers, which are never printed). */
 static void
-op_trace(struct s3_op *op, const char *outcome)
+op_trace(struct s3_client *c, struct s3_op *op, const char *outcome)
 {
 	const char *q = op->url != NULL ? strchr(op->url, '?') : NULL;
 
-	cli_trace("%s s3://%s/%s%s -> %s in %.3fs (try %d)", op->method, op->bucket,
+	log_trace(c->log, "%s s3://%s/%s%s -> %s in %.3fs (try %d)", op->method, op->bucket,
 	    op->key ? op->key : "", q ? q : "", outcome, op->call.seconds, op->tries);
 }
 
@@ -433,9 +449,9 @@ op_settle(struct s3_client *c, struct s3_op *op, size_t kept)
 	if (h->result != CURLE_OK) {
 		snprintf(outcome, sizeof(outcome), "failed: %s",
 		    h->errbuf[0] ? h->errbuf : curl_easy_strerror(h->result));
-		op_trace(op, outcome);
+		op_trace(c, op, outcome);
 		if (http_result_transient(h->result) && op->tries <= c->retries &&
-		    !cli_interrupted) {
+		    !interrupt_requested()) {
 			op_retry_later(c, op);
 			return;
 		}
@@ -447,7 +463,7 @@ op_settle(struct s3_client *c, struct s3_op *op, size_t kept)
 		return;
 	}
 	snprintf(outcome, sizeof(outcome), "%ld", h->status);
-	op_trace(op, outcome);
+	op_trace(c, op, outcome);
 	if (h->status >= 200 && h->status < 300) {
 		if (op->ranged)
 			op->status = op_check_range(op, kept);
@@ -460,7 +476,7 @@ op_settle(struct s3_client *c, struct s3_op *op, size_t kept)
 	    s3xml_parse_error(h->body_buf.p + kept, h->body_buf.len - kept, &xe) != 0)
 		memset(&xe, 0, sizeof(xe));
 	h->body_buf.len = kept;
-	if (s3_code_transient(h->status, xe.code) && op->tries <= c->retries && !cli_interrupted) {
+	if (s3err_transient(h->status, xe.code) && op->tries <= c->retries && !interrupt_requested()) {
 		op_retry_later(c, op);
 		return;
 	}
@@ -481,12 +497,12 @@ wake_waiting(struct s3_client *c)
 	double t = now_seconds();
 
 	while ((op = *pp) != NULL) {
-		if (op->retry_at > t && !cli_interrupted) {
+		if (op->retry_at > t && !interrupt_requested()) {
 			pp = &op->next;
 			continue;
 		}
 		*pp = op->next;
-		if (cli_interrupted) {
+		if (interrupt_requested()) {
 			dk_fail(&op->err, DK_ESERVICE, "interrupted");
 			op->status = op->err.status;
 			op_finish(c, op);

@@ -10,6 +10,7 @@
 
 #include "err.h"
 #include "http.h"
+#include "log.h"
 #include "objname.h"
 #include "s3xml.h"
 #include "settings.h"
@@ -59,10 +60,13 @@ struct s3_op {
 };
 
 /* The pool and settings behind every request. */
-struct s3_client *s3_client_new(const struct settings *set, struct dk_err *e);
+struct s3_client *s3_client_new(const struct settings *set, const struct dk_log *log,
+    struct dk_err *e);
 /* Loads set from the environment and makes a client on it: what every
  * S3 program does first. */
-struct s3_client *s3_connect(struct settings *set, struct dk_err *e);
+struct s3_client *s3_connect(struct settings *set, const struct dk_log *log, struct dk_err *e);
+/* Where the client's traces and notes go (may be NULL). */
+const struct dk_log *s3_client_log(const struct s3_client *c);
 void s3_client_free(struct s3_client *c);
 
 void s3_op_init(struct s3_op *op, const char *method, const char *bucket, const char *key);

@@ -5,7 +5,7 @@
 
 #include <openssl/evp.h>
 
-#include "cli.h"
+#include "interrupt.h"
 #include "io.h"
 #include "sha256.h"
 
@@ -55,7 +55,7 @@ sha256_fd(int fd, const char *what, unsigned char digest[SHA256_LEN], struct dk_
 		return st;
 	}
 	while ((n = read(fd, buf, IO_BUFSIZE)) != 0) {
-		if (n < 0 && errno == EINTR && !cli_interrupted)
+		if (n < 0 && errno == EINTR && !interrupt_requested())
 			continue;
 		if (n < 0) {
 			st = dk_fail(e, DK_EIO, "%s: %s", what, strerror(errno));

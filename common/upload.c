@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "interrupt.h"
 #include "recorded.h"
 #include "sumfile.h"
 #include "upload.h"
@@ -54,7 +54,7 @@ part_collect(struct upload *u, struct dk_err *e)
 	struct s3_op *op;
 
 	while ((op = s3_next(u->c, 200)) == NULL) {
-		if (cli_interrupted)
+		if (interrupt_requested())
 			return dk_fail(e, DK_EIO, "interrupted");
 		if (s3_pending(u->c) == 0)
 			return dk_fail(e, DK_EIO, "internal error: no part in flight");
@@ -73,7 +73,7 @@ parts_drive(struct upload *u, struct dk_err *e)
 	struct s3_op *op;
 	int rc;
 
-	while (s3_pending(u->c) > 0 && !cli_interrupted && poll(&in, 1, 0) == 0) {
+	while (s3_pending(u->c) > 0 && !interrupt_requested() && poll(&in, 1, 0) == 0) {
 		if ((op = s3_next(u->c, 50)) != NULL && (rc = part_settle(u, op, e)) != DK_OK)
 			return rc;
 	}
@@ -206,7 +206,7 @@ upload_abort(struct sink *s)
 	if (u->upload_id == NULL)
 		return;
 	if (s3_mpu_abort(u->c, u->name, u->upload_id, &e) != DK_OK)
-		cli_note("cannot abort the multipart upload %s of s3://%s/%s: %s", u->upload_id,
+		log_note(s3_client_log(u->c), "cannot abort the multipart upload %s of s3://%s/%s: %s", u->upload_id,
 		    u->name->bucket, u->name->key, e.msg);
 	free(u->upload_id);
 	u->upload_id = NULL;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "units.h"
@@ -10,38 +11,40 @@
 const char *cli_prog = "drkit";
 int cli_verbose;
 int cli_quiet;
-volatile sig_atomic_t cli_interrupted;
-
-static void
-on_signal(int signo)
-{
-	cli_interrupted = signo;
-}
+int cli_progress_mode = -1;
 
 void
 cli_init(const char *prog)
 {
-	struct sigaction sa;
-
 	cli_prog = prog;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	interrupt_install();
+}
+
+int
+cli_option(int ch, void (*usage)(void))
+{
+	switch (ch) {
+	case 'q': cli_quiet = 1; return CLI_CONTINUE;
+	case 'v': cli_verbose = 1; return CLI_CONTINUE;
+	case CLI_OPT_PROGRESS: cli_progress_mode = 1; return CLI_CONTINUE;
+	case CLI_OPT_NO_PROGRESS: cli_progress_mode = 0; return CLI_CONTINUE;
+	case 'h': usage(); return 0;
+	case CLI_OPT_VERSION: return cli_version();
+	default: return CLI_NOT_MINE;
+	}
 }
 
 int
 cli_interrupt_status(void)
 {
-	return 128 + cli_interrupted;
+	return 128 + interrupt_signal;
 }
 
 int
 cli_fail(const struct dk_err *e)
 {
-	if (cli_interrupted) {
-		fprintf(stderr, "%s: interrupted by signal %d\n", cli_prog, (int)cli_interrupted);
+	if (interrupt_requested()) {
+		fprintf(stderr, "%s: interrupted by signal %d\n", cli_prog, (int)interrupt_signal);
 		return cli_interrupt_status();
 	}
 	if (!e->quiet)
@@ -99,6 +102,14 @@ cli_version(void)
 	return 0;
 }
 
+static void
+cli_vline(const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: ", cli_prog);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void
 cli_note(const char *fmt, ...)
 {
@@ -106,11 +117,9 @@ cli_note(const char *fmt, ...)
 
 	if (cli_quiet)
 		return;
-	fprintf(stderr, "%s: ", cli_prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	cli_vline(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void
@@ -120,9 +129,49 @@ cli_trace(const char *fmt, ...)
 
 	if (!cli_verbose)
 		return;
-	fprintf(stderr, "%s: ", cli_prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	cli_vline(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+}
+
+static void
+log_to_stderr(void *arg, const char *msg)
+{
+	(void)arg;
+	fprintf(stderr, "%s: %s\n", cli_prog, msg);
+}
+
+const struct dk_log *
+cli_log(void)
+{
+	static struct dk_log l;
+
+	l.note = cli_quiet ? NULL : log_to_stderr;
+	l.trace = cli_verbose ? log_to_stderr : NULL;
+	l.arg = NULL;
+	return &l;
+}
+
+/* On a terminal the line is rewritten in place; elsewhere (a log file)
+ * each update is a line of its own. */
+static void
+draw_progress(void *arg, const char *line, int last)
+{
+	int tty = *(const int *)arg;
+
+	if (tty)
+		fprintf(stderr, "\r%s: %s\033[K%s", cli_prog, line, last ? "\n" : "");
+	else
+		fprintf(stderr, "%s: %s\n", cli_prog, line);
+}
+
+void
+cli_progress_init(struct progress *p, uint64_t total)
+{
+	static int tty;
+	int on;
+
+	tty = isatty(STDERR_FILENO);
+	on = !cli_quiet && (cli_progress_mode == 1 || (cli_progress_mode == -1 && tty));
+	progress_init(p, on, total, draw_progress, &tty);
 }

@@ -1,0 +1,63 @@
+#include <stddef.h>
+#include <string.h>
+
+#include "s3err.h"
+
+static const struct {
+	const char *code;
+	struct s3err_meaning m;
+} by_code[] = {
+	{ "SignatureDoesNotMatch",	{ S3ERR_SECRET, DK_ECONFIG, DK_R_CREDENTIALS } },
+	{ "AuthorizationHeaderMalformed", { S3ERR_SECRET, DK_ECONFIG, DK_R_CREDENTIALS } },
+	{ "InvalidAccessKeyId",		{ S3ERR_KEY_ID, DK_ECONFIG, DK_R_CREDENTIALS } },
+	{ "ExpiredToken",		{ S3ERR_KEY_ID, DK_ECONFIG, DK_R_CREDENTIALS } },
+	{ "InvalidToken",		{ S3ERR_KEY_ID, DK_ECONFIG, DK_R_CREDENTIALS } },
+	{ "TokenRefreshRequired",	{ S3ERR_KEY_ID, DK_ECONFIG, DK_R_CREDENTIALS } },
+	{ "AccessDenied",		{ S3ERR_DENIED, DK_ECONFIG, DK_R_DENIED } },
+	{ "AllAccessDisabled",		{ S3ERR_DENIED, DK_ECONFIG, DK_R_DENIED } },
+	{ "NoSuchBucket",		{ S3ERR_NO_BUCKET, DK_ENOTFOUND, DK_R_NO_SUCH_BUCKET } },
+	{ "NoSuchKey",			{ S3ERR_NO_KEY, DK_ENOTFOUND, DK_R_NO_SUCH_KEY } },
+	{ "InvalidBucketName",		{ S3ERR_BAD_NAME, DK_EUSAGE, DK_R_NONE } },
+	{ "PreconditionFailed",		{ S3ERR_PRECONDITION, DK_ESAFETY, DK_R_EXISTS } },
+	{ "SlowDown",			{ S3ERR_TRANSIENT, DK_ESERVICE, DK_R_NONE } },
+	{ "RequestTimeout",		{ S3ERR_TRANSIENT, DK_ESERVICE, DK_R_NONE } },
+	{ "InternalError",		{ S3ERR_TRANSIENT, DK_ESERVICE, DK_R_NONE } },
+	{ "ServiceUnavailable",		{ S3ERR_TRANSIENT, DK_ESERVICE, DK_R_NONE } },
+};
+
+static const struct {
+	long http_status;
+	struct s3err_meaning m;
+} by_status[] = {
+	{ 401, { S3ERR_DENIED, DK_ECONFIG, DK_R_DENIED } },
+	{ 403, { S3ERR_DENIED, DK_ECONFIG, DK_R_DENIED } },
+	{ 404, { S3ERR_NO_KEY, DK_ENOTFOUND, DK_R_NO_SUCH_KEY } },
+	{ 412, { S3ERR_PRECONDITION, DK_ESAFETY, DK_R_EXISTS } },
+	{ 429, { S3ERR_TRANSIENT, DK_ESERVICE, DK_R_NONE } },
+};
+
+struct s3err_meaning
+s3err_classify(long http_status, const char *code)
+{
+	struct s3err_meaning other = { S3ERR_OTHER, DK_ESERVICE, DK_R_NONE };
+
+	if (code != NULL && *code != '\0')
+		for (size_t i = 0; i < sizeof(by_code) / sizeof(by_code[0]); i++)
+			if (strcmp(code, by_code[i].code) == 0)
+				return by_code[i].m;
+	for (size_t i = 0; i < sizeof(by_status) / sizeof(by_status[0]); i++)
+		if (by_status[i].http_status == http_status)
+			return by_status[i].m;
+	if (http_status >= 500)
+		other.kind = S3ERR_TRANSIENT;
+	return other;
+}
+
+int
+s3err_transient(long http_status, const char *code)
+{
+	/* A 5xx or 429 is worth another try whatever code it carries. */
+	if (http_status >= 500 || http_status == 429)
+		return 1;
+	return s3err_classify(http_status, code).kind == S3ERR_TRANSIENT;
+}
