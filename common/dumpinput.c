@@ -3,32 +3,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "interrupt.h"
+#include "io.h"
 #include "dumpinput.h"
 
 #define IN_SIZE (256 * 1024)
-
-/* Reads until len bytes or the end of input, like io_read_full, but a
- * signal that asks the program to stop ends the wait. */
-static ssize_t
-read_input(int fd, void *buf, size_t len, struct dk_err *e)
-{
-	size_t got = 0;
-
-	while (got < len) {
-		ssize_t n = read(fd, (char *)buf + got, len - got);
-		if (n < 0 && errno == EINTR && !interrupt_requested())
-			continue;
-		if (n < 0 && errno == EINTR)
-			return dk_fail(e, DK_EIO, "interrupted"), -1;
-		if (n < 0)
-			return dk_fail(e, DK_EIO, "cannot read standard input: %s", strerror(errno)), -1;
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	return (ssize_t)got;
-}
 
 void
 dumpinput_init(struct dumpinput *d, int fd)
@@ -47,7 +25,7 @@ fill(struct dumpinput *d, struct dk_err *e)
 		memmove(d->in, d->zs.next_in, d->in_len);
 		d->zs.next_in = d->in;
 	}
-	ssize_t n = read_input(d->fd, d->in + d->in_len, IN_SIZE - d->in_len, e);
+	ssize_t n = io_read_full(d->fd, d->in + d->in_len, IN_SIZE - d->in_len, "standard input", e);
 	if (n < 0)
 		return e->status;
 	if (n == 0)
@@ -82,7 +60,7 @@ read_plain(struct dumpinput *d, void *buf, size_t len, struct dk_err *e)
 		d->in_len -= n;
 		return (ssize_t)n;
 	}
-	ssize_t n = read_input(d->fd, buf, len, e);
+	ssize_t n = io_read_full(d->fd, buf, len, "standard input", e);
 	if (n > 0)
 		d->bytes_in += (uint64_t)n;
 	return n;

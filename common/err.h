@@ -42,6 +42,7 @@ struct dk_err {
 	unsigned long line;	/* line of the input, 0 for none */
 	long http_status;	/* the service's answer, 0 for none */
 	char s3_code[64];	/* S3's error code, "" for none */
+	int sys_errno;		/* the system call's errno, 0 for none */
 	char msg[1024];		/* one line, without the program's name */
 };
 

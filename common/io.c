@@ -43,8 +43,10 @@ io_read_full(int fd, void *buf, size_t len, const char *what, struct dk_err *e)
 				continue;
 			if (errno == EINTR) {
 				dk_fail(e, DK_EIO, "interrupted");
+				dk_err_reason(e, DK_R_INTERRUPTED);
 				return -1;
 			}
+			e->sys_errno = errno;
 			dk_fail(e, DK_EIO, "cannot read %s: %s", what, strerror(errno));
 			return -1;
 		}

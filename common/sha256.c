@@ -54,11 +54,11 @@ sha256_fd(int fd, const char *what, unsigned char digest[SHA256_LEN], struct dk_
 		free(buf);
 		return st;
 	}
-	while ((n = read(fd, buf, IO_BUFSIZE)) != 0) {
-		if (n < 0 && errno == EINTR && !interrupt_requested())
-			continue;
+	while ((n = io_read_full(fd, buf, IO_BUFSIZE, what, e)) != 0) {
 		if (n < 0) {
-			st = dk_fail(e, DK_EIO, "%s: %s", what, strerror(errno));
+			/* sha256sum's own words: "NAME: Is a directory". */
+			st = e->reason == DK_R_INTERRUPTED ? e->status :
+			    dk_refail(e, DK_EIO, "%s: %s", what, strerror(e->sys_errno));
 			break;
 		}
 		sha256_update(&h, buf, (size_t)n);
