@@ -136,6 +136,7 @@ main(int argc, char **argv)
 	int c, rc;
 
 	cli_init("stalecheck");
+	cli_lost_output_status = STALE_UNKNOWN;
 	staleness_policy_init(&policy, time(NULL));
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":g:w:c:s:f:hqv", options, NULL)) != -1) {

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,12 +13,43 @@ const char *cli_prog = "drkit";
 int cli_verbose;
 int cli_quiet;
 int cli_progress_mode = -1;
+int cli_lost_output_status = DK_EIO;
+
+/* A descriptor 0-2 closed by the caller would be taken by the first file
+ * or socket opened, and output would go there. Hold each with /dev/null
+ * opened the wrong way round, so that a use of it fails as it should. */
+static void
+hold_closed_std_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		int got = open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY);
+		if (got != fd) {
+			/* Not even /dev/null: nothing safe is left to do. */
+			_exit(DK_EIO);
+		}
+	}
+}
+
+/* Output lost at the last flush (a full disk, a closed descriptor) is a
+ * failure, never exit 0. A reader that went away is not: SIGPIPE's rule. */
+static void
+close_stdout(void)
+{
+	if (fclose(stdout) != 0 && errno != EPIPE) {
+		fprintf(stderr, "%s: cannot write standard output: %s\n", cli_prog, strerror(errno));
+		_exit(cli_lost_output_status);
+	}
+}
 
 void
 cli_init(const char *prog)
 {
 	cli_prog = prog;
+	hold_closed_std_fds();
 	interrupt_install();
+	atexit(close_stdout);
 }
 
 int

@@ -17,6 +17,7 @@ extern const char *cli_prog;		/* "r2get" */
 extern int cli_verbose;			/* -v given: trace requests */
 extern int cli_quiet;			/* -q given: errors only */
 extern int cli_progress_mode;		/* --progress 1, --no-progress 0, else -1 */
+extern int cli_lost_output_status;	/* exit status when stdout is lost (6) */
 
 /* getopt_long values of the shared long options without a short form. */
 enum {
