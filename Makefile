@@ -38,7 +38,7 @@ BINS       = $(PROGS:%=$(BUILD)/bin/%)
 
 SANITIZE   = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-.PHONY: all deps check check-only asan unit demo bench fuzz install uninstall clean lint
+.PHONY: all deps check check-only asan unit demo bench fuzz soak install uninstall clean lint
 .DELETE_ON_ERROR:
 # Objects are build products, kept for the next make, not intermediates.
 .SECONDARY:
@@ -93,6 +93,12 @@ bench: deps all
 
 fuzz:
 	@tests/fuzz.sh
+
+# The seeded fault soak (SOAK_SCHEDULES, default 1000; SOAK_SEED): every
+# transfer program through the fault proxy; prints who survived, failed
+# honestly or lied.
+soak: deps all asan
+	@DRKIT_BIN=$(CURDIR)/build/asan/bin tests/soak.sh
 
 install: $(BINS)
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 \

@@ -160,12 +160,14 @@ main(int argc, char **argv)
 		switch (ch) {
 		case '0': delim = '\0'; break;
 		case 'n': b.dry_run = 1; break;
-		default:
-			if ((rc = cli_option(ch, usage)) == CLI_NOT_MINE)
+		default: {
+			int st = cli_option(ch, usage);
+			if (st == CLI_NOT_MINE)
 				return cli_usage_error("unknown option");
-			if (rc != CLI_CONTINUE)
-				return rc;
+			if (st != CLI_CONTINUE)
+				return st;
 			break;
+		}
 		}
 	}
 	if ((b.c = s3_connect(&set, cli_log(), &e)) == NULL)

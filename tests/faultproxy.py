@@ -7,6 +7,7 @@ usage: faultproxy.py UPSTREAM_PORT LOG [--match REGEX] [--count N]
                      [--status CODE | --drop | --reset-after BYTES |
                       --close-after BYTES | --stall-after BYTES]
                      [--then-run COMMAND] [--reply-file FILE]
+       faultproxy.py UPSTREAM_PORT LOG --schedule SEED [--rate P]
 
 Prints its own port on stdout once it listens. Each request is logged as
 "METHOD TARGET [range=RANGE] LENGTH" when it arrives and "-> STATUS for
@@ -26,16 +27,26 @@ in which order, with how large a body. The fault applies to the first N requests
                        the response body, until the client gives up
   --then-run COMMAND   run COMMAND (sh -c) when a body is cut, before the
                        client sees the cut (to change the object meanwhile)
+
+--schedule SEED draws each request's fault from a generator seeded with SEED,
+so that a failing soak schedule can be replayed: with probability P (default
+0.3) one of a 500, a 503 SlowDown, a 429 (R2's answer to writes too close on
+one key), a reset before forwarding, a lost answer (forwarded and done
+upstream, then reset), or an answer reset, closed or stalled after a random
+number of body bytes.
 """
 import argparse
 import asyncio
+import random
 import re
 import socket
 import struct
 import sys
 
 ERROR_CODES = {503: ("SlowDown", "Please reduce your request rate."),
-               500: ("InternalError", "We encountered an internal error.")}
+               500: ("InternalError", "We encountered an internal error."),
+               429: ("TooManyRequests", "Reduce your rate of writes to this key.")}
+SCHEDULE_FAULTS = ("500", "503", "429", "drop", "lost", "reset", "close", "stall")
 
 
 class Proxy:
@@ -43,17 +54,38 @@ class Proxy:
         self.args = args
         self.match = re.compile(args.match) if args.match else None
         self.left = args.count
+        self.rng = random.Random(args.schedule) if args.schedule is not None else None
         self.log = open(args.log, "a", buffering=1, encoding="utf-8", errors="replace")
 
     def note(self, line):
         self.log.write(line + "\n")
 
     def take_fault(self, what):
-        """Whether this request gets the fault (and uses up one of them)."""
+        """The fault this request gets, as a dict of the options' names
+        (status, drop, lost, reset_after, close_after, stall_after), or
+        None."""
+        if self.rng is not None:
+            return self.scheduled_fault()
         if self.left <= 0 or (self.match and not self.match.search(what)):
-            return False
+            return None
         self.left -= 1
-        return True
+        a = self.args
+        return {"status": a.status, "drop": a.drop, "lost": False, "reset_after": a.reset_after,
+                "close_after": a.close_after, "stall_after": a.stall_after}
+
+    def scheduled_fault(self):
+        if self.rng.random() >= self.args.rate:
+            return None
+        kind = self.rng.choice(SCHEDULE_FAULTS)
+        f = {"status": None, "drop": False, "lost": False, "reset_after": None,
+             "close_after": None, "stall_after": None}
+        if kind.isdigit():
+            f["status"] = int(kind)
+        elif kind in ("drop", "lost"):
+            f[kind] = True
+        else:
+            f[kind + "_after"] = self.rng.randrange(0, 1 << 20)
+        return f
 
     async def handle(self, reader, writer):
         try:
@@ -79,10 +111,10 @@ class Proxy:
         what = f"{method} {target}{rng}"
         self.note(f"{what} {length}")
         fault = self.take_fault(what)
-        if fault and self.args.status:
-            await self.answer_error(writer, self.args.status, what)
+        if fault and fault["status"]:
+            await self.answer_error(writer, fault["status"], what)
             return True
-        if fault and self.args.drop:
+        if fault and fault["drop"]:
             self.note(f"-> reset (injected) for {what}")
             reset(writer)
             return False
@@ -107,14 +139,21 @@ class Proxy:
         up_w.write(head + body)
         await up_w.drain()
         resp_head = await up_r.readuntil(b"\r\n\r\n")
+        if fault and fault["lost"]:
+            # Done upstream, but the client never hears of it.
+            await up_r.read()
+            up_w.close()
+            self.note(f"-> answer lost (injected) for {what}")
+            reset(writer)
+            return False
         lines = resp_head.decode("latin-1").split("\r\n")
         kept = [l for l in lines[1:] if l and not l.lower().startswith(("connection:", "keep-alive:"))]
         writer.write(("\r\n".join([lines[0]] + kept + ["Connection: close", "", ""])).encode("latin-1"))
         self.note(f"-> {lines[0].split(' ')[1]} for {what}")
         limit = None
         if fault:
-            limit = next((n for n in (self.args.reset_after, self.args.close_after,
-                                      self.args.stall_after) if n is not None), None)
+            limit = next((n for n in (fault["reset_after"], fault["close_after"],
+                                      fault["stall_after"]) if n is not None), None)
         sent = 0
         while True:
             chunk = await up_r.read(65536)
@@ -127,9 +166,9 @@ class Proxy:
                 if self.args.then_run:
                     proc = await asyncio.create_subprocess_shell(self.args.then_run)
                     await proc.wait()
-                if self.args.close_after is not None:
+                if fault["close_after"] is not None:
                     self.note(f"closed after {limit} bytes")
-                elif self.args.reset_after is not None:
+                elif fault["reset_after"] is not None:
                     self.note(f"reset after {limit} bytes")
                     # Lets the client read what was sent: a reset drops
                     # whatever is still unread in its buffers.
@@ -166,6 +205,8 @@ async def main():
     p.add_argument("--drop", action="store_true")
     p.add_argument("--then-run")
     p.add_argument("--reply-file")
+    p.add_argument("--schedule", type=int)
+    p.add_argument("--rate", type=float, default=0.3)
     args = p.parse_args()
     proxy = Proxy(args)
     server = await asyncio.start_server(proxy.handle, "127.0.0.1", 0)
