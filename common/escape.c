@@ -4,6 +4,9 @@
 #include "escape.h"
 #include "hex.h"
 
+/* The bytes escaped by a letter, and their letters. */
+static const char special[] = "\\\n\t\r", letter[] = "\\ntr";
+
 static int
 is_control(unsigned char c)
 {
@@ -23,14 +26,9 @@ void
 escape_key_write(FILE *f, const char *key, const char *also)
 {
 	for (const unsigned char *p = (const unsigned char *)key; *p != '\0'; p++) {
-		if (*p == '\\')
-			fputs("\\\\", f);
-		else if (*p == '\n')
-			fputs("\\n", f);
-		else if (*p == '\t')
-			fputs("\\t", f);
-		else if (*p == '\r')
-			fputs("\\r", f);
+		const char *k = strchr(special, *p);
+		if (k != NULL)
+			fprintf(f, "\\%c", letter[k - special]);
 		else if (is_control(*p) || (also != NULL && strchr(also, *p) != NULL))
 			fprintf(f, "\\x%02x", *p);
 		else
@@ -54,22 +52,21 @@ char *
 escape_key_decode(const char *s, size_t len)
 {
 	char *out = malloc(len + 1), *o = out;
+	const char *k;
 	int c;
 
 	if (out == NULL)
 		return NULL;
 	for (size_t i = 0; i < len; i++) {
-		const char *k = i + 1 < len && s[i] == '\\' ? strchr("nrt\\x", s[i + 1]) : NULL;
-		if (k == NULL || *k == '\0') {
-			*o++ = s[i];
-		} else if (*k != 'x') {
-			*o++ = *k == 'n' ? '\n' : *k == 't' ? '\t' : *k == 'r' ? '\r' : '\\';
+		char next = i + 1 < len && s[i] == '\\' ? s[i + 1] : '\0';
+		if (next != '\0' && (k = strchr(letter, next)) != NULL) {
+			*o++ = special[k - letter];
 			i++;
-		} else if ((c = hex_byte(s + i + 2, len - i - 2)) >= 0) {
+		} else if (next == 'x' && (c = hex_byte(s + i + 2, len - i - 2)) >= 0) {
 			*o++ = (char)c;
 			i += 3;
 		} else {
-			*o++ = '\\';
+			*o++ = s[i];
 		}
 	}
 	*o = '\0';
