@@ -3,11 +3,11 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
 #include "cli.h"
 #include "lsformat.h"
+#include "lsselect.h"
 #include "s3.h"
 #include "units.h"
 
@@ -41,103 +41,22 @@ usage(void)
 
 struct ls_args {
 	struct ls_printer pr;
+	struct lsselect sel;
 	int recursive;
 	int summarize;
-	long long older_than;	/* seconds; -1: no bound */
-	long long newer_than;
-	long long newest;	/* 0: all */
-	time_t now;
 	const char *name;
 };
 
-/* Objects kept for a selection that needs the whole listing first. */
-struct ls_collect {
-	struct s3_entry *v;
-	size_t n;
-	size_t cap;
-};
-
-struct ls_run {
-	struct ls_args *a;
-	struct ls_collect kept;
-};
-
-static int
-selected(const struct ls_args *a, const struct s3_entry *en)
+static void
+print_prefix(void *arg, const char *prefix)
 {
-	long long age = (long long)(a->now - en->mtime);
-
-	if (a->older_than >= 0 && !(age > a->older_than))
-		return 0;
-	if (a->newer_than >= 0 && !(age < a->newer_than))
-		return 0;
-	return 1;
-}
-
-static int
-keep_entry(struct ls_collect *k, const struct s3_entry *en)
-{
-	if (k->n == k->cap) {
-		size_t cap = k->cap ? k->cap * 2 : 256;
-		struct s3_entry *v = realloc(k->v, cap * sizeof(*v));
-		if (v == NULL)
-			return -1;
-		k->v = v;
-		k->cap = cap;
-	}
-	k->v[k->n] = *en;
-	if ((k->v[k->n].key = strdup(en->key)) == NULL)
-		return -1;
-	k->n++;
-	return 0;
-}
-
-static int
-on_page(void *arg, const struct s3xml_list_page *page)
-{
-	struct ls_run *r = arg;
-	struct ls_args *a = r->a;
-	int filtering = a->older_than >= 0 || a->newer_than >= 0 || a->newest > 0;
-
-	/* Prefixes first, then objects, page by page: aws s3 ls's order. */
-	if (!filtering)
-		for (size_t i = 0; i < page->nprefixes; i++)
-			ls_print_prefix(&a->pr, page->prefixes[i]);
-	for (size_t i = 0; i < page->nentries; i++) {
-		const struct s3_entry *en = &page->entries[i];
-		if (!selected(a, en))
-			continue;
-		if (a->newest > 0) {
-			if (keep_entry(&r->kept, en) != 0)
-				return DK_EIO;
-		} else {
-			ls_print_entry(&a->pr, en);
-		}
-	}
-	return DK_OK;
-}
-
-static int
-newest_first(const void *x, const void *y)
-{
-	const struct s3_entry *a = x, *b = y;
-
-	if (a->mtime != b->mtime)
-		return a->mtime < b->mtime ? 1 : -1;
-	return strcmp(a->key, b->key);
+	ls_print_prefix(arg, prefix);
 }
 
 static void
-print_newest(struct ls_run *r)
+print_entry(void *arg, const struct s3_entry *en)
 {
-	struct ls_collect *k = &r->kept;
-
-	qsort(k->v, k->n, sizeof(*k->v), newest_first);
-	for (size_t i = 0; i < k->n && (long long)i < r->a->newest; i++)
-		ls_print_entry(&r->a->pr, &k->v[i]);
-	for (size_t i = 0; i < k->n; i++)
-		free(k->v[i].key);
-	free(k->v);
+	ls_print_entry(arg, en);
 }
 
 static int
@@ -177,15 +96,15 @@ parse_args(int argc, char **argv, struct ls_args *a)
 		case 'J': a->pr.format = LS_NDJSON; break;
 		case '0': a->pr.format = LS_NUL; break;
 		case 'O':
-			if (parse_age("--older-than", optarg, &a->older_than) != DK_OK)
+			if (parse_age("--older-than", optarg, &a->sel.older_than) != DK_OK)
 				return DK_EUSAGE;
 			break;
 		case 'W':
-			if (parse_age("--newer-than", optarg, &a->newer_than) != DK_OK)
+			if (parse_age("--newer-than", optarg, &a->sel.newer_than) != DK_OK)
 				return DK_EUSAGE;
 			break;
 		case 'n':
-			if (cli_parse_number("--newest", optarg, 1, 1000000000, &a->newest) != DK_OK)
+			if (cli_parse_number("--newest", optarg, 1, 1000000000, &a->sel.newest) != DK_OK)
 				return DK_EUSAGE;
 			break;
 		default:
@@ -206,7 +125,6 @@ static int
 list(struct s3_client *c, const struct settings *set, struct ls_args *a, struct dk_err *e)
 {
 	struct objname name;
-	struct ls_run r = { .a = a };
 	int rc;
 
 	if (a->name == NULL && set->bucket == NULL)
@@ -215,11 +133,15 @@ list(struct s3_client *c, const struct settings *set, struct ls_args *a, struct 
 		return rc;
 	a->pr.bucket = name.bucket;
 	a->pr.full_keys = a->recursive;
-	rc = s3_list(c, name.bucket, name.key, a->recursive ? NULL : "/", on_page, &r, e);
+	a->sel.prefix = print_prefix;
+	a->sel.entry = print_entry;
+	a->sel.arg = &a->pr;
+	rc = s3_list(c, name.bucket, name.key, a->recursive ? NULL : "/", lsselect_page, &a->sel, e);
 	if (rc == DK_EIO)
 		dk_fail(e, DK_EIO, "out of memory");
-	if (a->newest > 0)
-		print_newest(&r);
+	if (rc == DK_OK)
+		lsselect_finish(&a->sel);
+	lsselect_free(&a->sel);
 	if (rc == DK_OK && a->summarize)
 		ls_print_summary(&a->pr);
 	if (fflush(stdout) != 0 || ferror(stdout))
@@ -231,16 +153,17 @@ list(struct s3_client *c, const struct settings *set, struct ls_args *a, struct 
 int
 main(int argc, char **argv)
 {
-	struct ls_args a = { .pr = { .out = stdout }, .older_than = -1, .newer_than = -1 };
+	struct ls_args a = { .pr = { .out = stdout } };
 	struct settings set;
 	struct s3_client *c;
 	struct dk_err e = { 0 };
 	int rc;
 
 	cli_init("r2ls");
+	lsselect_init(&a.sel, 0);
 	if ((rc = parse_args(argc, argv, &a)) != DK_OK)
 		return rc;
-	a.now = time(NULL);
+	a.sel.now = time(NULL);
 	a.pr.log = cli_log();
 	if ((c = s3_connect(&set, cli_log(), &e)) == NULL)
 		return cli_fail(&e);

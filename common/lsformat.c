@@ -1,47 +1,25 @@
 #include <string.h>
 #include <time.h>
 
+#include "escape.h"
 #include "json.h"
 #include "lsformat.h"
 #include "timestamp.h"
 
-static int
-has_control(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 1;
-	return 0;
-}
-
 /* A name with a newline (or another control byte) would split the line:
- * print it with C escapes instead, backslashes doubled so that it reads
- * back unambiguously. Other names print as aws prints them. */
+ * print it escaped instead, so that it reads back unambiguously. Other
+ * names print as aws prints them. */
 static void
 put_name(struct ls_printer *p, const char *s)
 {
-	if (!has_control(s)) {
+	if (!escape_key_needed(s)) {
 		fputs(s, p->out);
 		return;
 	}
 	if (!p->escaped_warned++)
 		log_note(p->log, "some keys hold control characters: printed with backslash escapes "
 		    "(use --ndjson or -0 to read them exactly)");
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '\n')
-			fputs("\\n", p->out);
-		else if (c == '\t')
-			fputs("\\t", p->out);
-		else if (c == '\r')
-			fputs("\\r", p->out);
-		else if (c == '\\')
-			fputs("\\\\", p->out);
-		else if (c < 0x20 || c == 0x7f)
-			fprintf(p->out, "\\x%02x", c);
-		else
-			fputc(c, p->out);
-	}
+	escape_key_write(p->out, s, NULL);
 }
 
 /* aws s3 ls names an object by the part after its last '/' unless

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "json.h"
 #include "lsparse.h"
 #include "timestamp.h"
@@ -62,45 +63,6 @@ lsparse_add(struct ls_list *l, const char *key, unsigned long long size, time_t 
 	return list_push(l, &en, e);
 }
 
-static int
-hexval(int c)
-{
-	if (isdigit(c))
-		return c - '0';
-	c = tolower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/* The key as r2ls escaped it, decoded. A backslash before anything else
- * is kept as it is: plain `aws s3 ls` output does not escape. */
-static char *
-unescape_key(const char *s, size_t len)
-{
-	char *out = malloc(len + 1), *o = out;
-
-	if (out == NULL)
-		return NULL;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] != '\\' || i + 1 == len) {
-			*o++ = s[i];
-			continue;
-		}
-		char c = s[i + 1];
-		if (c == 'n' || c == 't' || c == 'r' || c == '\\') {
-			*o++ = c == 'n' ? '\n' : c == 't' ? '\t' : c == 'r' ? '\r' : '\\';
-			i++;
-		} else if (c == 'x' && i + 3 < len && hexval((unsigned char)s[i + 2]) >= 0 &&
-		    hexval((unsigned char)s[i + 3]) >= 0 && !(s[i + 2] == '0' && s[i + 3] == '0')) {
-			*o++ = (char)(hexval((unsigned char)s[i + 2]) * 16 + hexval((unsigned char)s[i + 3]));
-			i += 3;
-		} else {
-			*o++ = '\\';
-		}
-	}
-	*o = '\0';
-	return out;
-}
-
 /* The decimal that is all of s[0..len). */
 static int
 parse_uint(const char *s, size_t len, unsigned long long *v)
@@ -133,7 +95,7 @@ parse_size_key(const char *s, size_t len, struct ls_entry *en)
 		i++;
 	if (i + 1 >= len || s[i] != ' ' || !parse_uint(s + start, i - start, &en->size))
 		return 0;
-	en->key = unescape_key(s + i + 1, len - i - 1);
+	en->key = escape_key_decode(s + i + 1, len - i - 1);
 	return en->key != NULL;
 }
 
@@ -307,18 +269,5 @@ lsparse_read(FILE *f, const char *what, struct ls_list *l, struct dk_err *e)
 void
 lsparse_write_key(FILE *f, const char *key, const char *also)
 {
-	for (const unsigned char *p = (const unsigned char *)key; *p != '\0'; p++) {
-		if (*p == '\\')
-			fputs("\\\\", f);
-		else if (*p == '\n')
-			fputs("\\n", f);
-		else if (*p == '\t')
-			fputs("\\t", f);
-		else if (*p == '\r')
-			fputs("\\r", f);
-		else if (*p < 0x20 || *p == 0x7f || (also != NULL && strchr(also, *p) != NULL))
-			fprintf(f, "\\x%02x", *p);
-		else
-			fputc(*p, f);
-	}
+	escape_key_write(f, key, also);
 }

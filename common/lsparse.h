@@ -49,8 +49,8 @@ int lsparse_line(const char *line, size_t len, struct ls_entry *entry, enum ls_l
  * objects read (a listing cut short); DK_EIO when f cannot be read. */
 int lsparse_read(FILE *f, const char *what, struct ls_list *l, struct dk_err *e);
 
-/* Writes key as r2ls prints it: control bytes and backslash escaped
- * (\n, \t, \r, \\, \xHH), and every byte of also as \xHH. */
+/* Writes key as r2ls prints it (escape_key_write: control bytes and
+ * backslash escaped), and every byte of also as \xHH. */
 void lsparse_write_key(FILE *f, const char *key, const char *also);
 
 #endif

@@ -59,9 +59,12 @@ recorded_sha256(struct s3_client *c, const struct objname *n, char hex[SHA256_HE
 	dk_err_clear(e);
 	if ((rc = s3_head(c, n, &info, e)) != DK_OK)
 		return rc;
-	if (!sha256_parse_hex(info.sha256_meta, digest))
-		return dk_fail(e, DK_ENOTFOUND, "s3://%s/%s: no recorded checksum (no %s.sha256 "
+	if (!sha256_parse_hex(info.sha256_meta, digest)) {
+		dk_fail(e, DK_ENOTFOUND, "s3://%s/%s: no recorded checksum (no %s.sha256 "
 		    "sidecar, no x-amz-meta-sha256)", n->bucket, n->key, n->key);
+		dk_err_object(e, "s3://%s/%s", n->bucket, n->key);
+		return dk_err_reason(e, DK_R_NO_CHECKSUM);
+	}
 	lower_hex(info.sha256_meta, hex);
 	*source = "metadata";
 	return DK_OK;

@@ -40,6 +40,20 @@ printf 'day/ü d\n' | R2_BUCKET=$B r2rm - >"$T/out"
 check_eq "r2rm - of a bare key in \$R2_BUCKET deletes it" "day/keep" "$(keys day/)"
 check_grep "... and says so" "^delete: s3://$B/day/ü d\$" "$T/out"
 
+# --- '-' beside a name: the names on stdin and the named key, all deleted
+# (it used to delete nothing and exit 0: a retention job would never know)
+printf '%s\0' mix/in1 mix/in2 mix/arg mix/keep | put_keys $B 5
+printf 's3://%s/mix/in1\ns3://%s/mix/in2\n' $B $B >"$T/names"
+check_exit 0 "r2rm - s3://BUCKET/KEY reads stdin and deletes the key too" \
+	r2rm - "s3://$B/mix/arg" <"$T/names"
+check_eq "... saying so for each, in order" \
+	"delete: s3://$B/mix/in1 delete: s3://$B/mix/in2 delete: s3://$B/mix/arg" \
+	"$(tr '\n' ' ' <"$T/out" | sed 's/ $//')"
+check_eq "... and leaves only the rest" "mix/keep" "$(keys mix/)"
+check_exit 2 "r2rm - - refuses: standard input is read once" r2rm - "s3://$B/mix/keep" - <"$T/names"
+check_grep "... saying so" "^r2rm: '-' .* given 2 times" "$T/err"
+check_eq "... and deletes nothing" "mix/keep" "$(keys mix/)"
+
 # --- NUL-separated names, newlines in them. (The test server cannot
 # delete a name holding a newline, whoever asks: its XML parser leaves
 # the character reference undecoded. A dry run shows how r2rm reads it.)

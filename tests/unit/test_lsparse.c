@@ -26,17 +26,6 @@ entry_is(const char *key, unsigned long long size, long long mtime)
 	    en.size == size && (long long)en.mtime == mtime;
 }
 
-static char *
-escaped(const char *key, const char *also)
-{
-	static char buf[256];
-	FILE *f = fmemopen(buf, sizeof(buf), "w");
-
-	lsparse_write_key(f, key, also);
-	fclose(f);
-	return buf;
-}
-
 static FILE *
 text(const char *s)
 {
@@ -101,8 +90,19 @@ main(void)
 	    "--ndjson cut short");
 	line("");
 
-	CHECK(strcmp(escaped("a\nb\\c|d\x01", "|"), "a\\nb\\\\c\\x7cd\\x01") == 0,
-	    "keys are written escaped, '|' too when asked: %s", escaped("a\nb\\c|d\x01", "|"));
+	/* What stalecheck writes with lsparse_write_key reads back. */
+	char *written;
+	size_t wlen;
+	f = open_memstream(&written, &wlen);
+	fputs("2026-11-25 03:00:00         12 ", f);
+	lsparse_write_key(f, "a\nb\\c|d\x01", "|");
+	fclose(f);
+	int rc = line(written);
+	CHECK(strcmp(written + 31, "a\\nb\\\\c\\x7cd\\x01") == 0 && rc == DK_OK &&
+	    entry_is("a\nb\\c|d\x01", 12, t), "keys are written escaped, '|' too when asked, and "
+	    "read back: %s", written + 31);
+	free(written);
+	line("");
 
 	f = text("2026-11-25 03:00:00          1 a\n2026-11-25 03:00:00          2 b\n\n"
 	    "Total Objects: 3\n   Total Size: 3\n");
