@@ -8,12 +8,21 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* Whether key holds a control byte (one that could split or hide a line). */
+/* Whether key holds a control character (one that could split or hide a
+ * line, C0, DEL or C1) or bytes that are not UTF-8. */
 int escape_key_needed(const char *key);
 
 /* Writes key escaped, and also every byte found in also (may be NULL) as
- * \xHH. */
+ * \xHH. Bytes that are not UTF-8, and C1 characters, are \xHH too. */
 void escape_key_write(FILE *f, const char *key, const char *also);
+
+/* A key on a line of text: as it is when it holds nothing to escape (as
+ * aws prints it), else escaped. */
+void escape_key_print(FILE *f, const char *key);
+
+/* A message for a terminal: control characters and bytes that are not
+ * UTF-8 escaped as escape_key_write does, backslashes left as they are. */
+void escape_text_write(FILE *f, const char *text);
 
 /* Decodes s[0..len) as escape_key_write wrote it into a malloc'd string
  * (NULL when out of memory). A backslash before anything else stays as it

@@ -2,6 +2,7 @@
 #include <stdio.h>
 
 #include "download.h"
+#include "escape.h"
 #include "holdback.h"
 #include "io.h"
 #include "pump.h"
@@ -79,7 +80,11 @@ remotesum_check(const struct remotesum *r, const char *name, struct dk_err *e)
 		sha256_sink_free(&sha);
 	}
 	if ((rc == DK_OK && !r->quiet) || rc == DK_EDATA)
-		fprintf(r->out, "s3://%s/%s: %s\n", n.bucket, n.key, rc == DK_OK ? "OK" : "FAILED");
+	{
+		fprintf(r->out, "s3://%s/", n.bucket);
+		escape_key_print(r->out, n.key);
+		fprintf(r->out, ": %s\n", rc == DK_OK ? "OK" : "FAILED");
+	}
 	objname_free(&n);
 	return rc;
 }

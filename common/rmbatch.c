@@ -1,6 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "interrupt.h"
 #include "rmbatch.h"
 #include "s3err.h"
@@ -55,9 +56,12 @@ batch_send(struct rmbatch *b, struct dk_err *e)
 		if (b->not_deleted[i])
 			continue;
 		b->deleted++;
-		if (b->out != NULL)
-			fprintf(b->out, "%sdelete: s3://%s/%s\n", b->dry_run ? "(dryrun) " : "",
-			    b->bucket, b->keys[i]);
+		if (b->out != NULL) {
+			fprintf(b->out, "%sdelete: s3://%s/", b->dry_run ? "(dryrun) " : "",
+			    b->bucket);
+			escape_key_print(b->out, b->keys[i]);
+			fputc('\n', b->out);
+		}
 	}
 	batch_clear(b);
 	return rc;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "escape.h"
 #include "units.h"
 
 const char *cli_prog = "drkit";
@@ -72,6 +73,16 @@ cli_interrupt_status(void)
 	return 128 + interrupt_signal;
 }
 
+/* "PROG: message" on stderr; what came from outside (keys, ETags, a
+ * server's words) cannot drive the terminal. */
+static void
+say(const char *msg)
+{
+	fprintf(stderr, "%s: ", cli_prog);
+	escape_text_write(stderr, msg);
+	fputc('\n', stderr);
+}
+
 int
 cli_fail(const struct dk_err *e)
 {
@@ -80,7 +91,7 @@ cli_fail(const struct dk_err *e)
 		return cli_interrupt_status();
 	}
 	if (!e->quiet)
-		fprintf(stderr, "%s: %s\n", cli_prog, e->msg);
+		say(e->msg);
 	return e->status;
 }
 
@@ -137,9 +148,10 @@ cli_version(void)
 static void
 cli_vline(const char *fmt, va_list ap)
 {
-	fprintf(stderr, "%s: ", cli_prog);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	char msg[2048];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	say(msg);
 }
 
 void
@@ -170,7 +182,7 @@ static void
 log_to_stderr(void *arg, const char *msg)
 {
 	(void)arg;
-	fprintf(stderr, "%s: %s\n", cli_prog, msg);
+	say(msg);
 }
 
 const struct dk_log *

@@ -49,5 +49,29 @@ main(void)
 	CHECK(decodes_to("short\\x4", "short\\x4") && decodes_to("bad\\xg1", "bad\\xg1"),
 	    "a cut or bad \\x escape stays as it is");
 	CHECK(decodes_to("\\x41\\X42", "A\\X42"), "\\x of either digit case, \\X is not one");
+	/* C1 controls (which some terminals obey) and bytes that are not
+	 * UTF-8, every class of them, escaped byte by byte and read back. */
+	static const char *odd[] = {
+		"csi\xc2\x9b" "31m", "nel\xc2\x85", "c1 first\xc2\x80", "c1 last\xc2\x9f",
+		"lone\xff", "cont\x80", "cut\xe2\x82", "overlong\xc0\xaf", "surrogate\xed\xa0\x80",
+		"too big\xf4\x90\x80\x80", "f5\xf5\x80\x80\x80",
+	};
+	for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+		const char *w = written(odd[i], NULL);
+		CHECK(escape_key_needed(odd[i]), "needs escaping: case %zu", i);
+		CHECK(strspn(w, "abcdefghijklmnopqrstuvwxyz0123456789 \\") == strlen(w),
+		    "written as plain ASCII: case %zu: %s", i, w);
+		CHECK(decodes_to(w, odd[i]), "reads back: case %zu", i);
+	}
+	CHECK(!escape_key_needed("\xc2\xa0nbsp \xe2\x82\xac \xf0\x9f\x98\x80 \xef\xbf\xbd"),
+	    "valid UTF-8 past C1 (NBSP, euro, emoji, U+FFFD) needs no escape");
+	{
+		char buf[256];
+		FILE *f = fmemopen(buf, sizeof(buf), "w");
+		escape_text_write(f, "ETag \"\x1b]0;pwned\x07\" at C:\\dir \xc2\x9b\xff");
+		fclose(f);
+		CHECK(strcmp(buf, "ETag \"\\x1b]0;pwned\\x07\" at C:\\dir \\xc2\\x9b\\xff") == 0,
+		    "a message keeps its backslashes and escapes the rest: %s", buf);
+	}
 	return TAP_END();
 }
