@@ -116,7 +116,7 @@ check_eq "SIGTERM: the database --create made is gone" 0 "$(psql -XAt -c "SELECT
 FULL=pgr_$$_full
 q -c "CREATE DATABASE $FULL" && q -d "$FULL" -c "CREATE TABLE keep (a int); INSERT INTO keep VALUES (1), (2)"
 check_exit 8 "a non-empty target: exit 8" pgrestore-stream -d "$FULL" <"$T/dump.sql"
-check_grep "the refusal says what to do" 'already holds 1 user tables; refusing.*--create.*--replace' "$T/err"
+check_grep "the refusal says what to do" 'already holds 1 user table; refusing.*--create.*--replace' "$T/err"
 check_exit 8 "a non-empty target with --create: still refused" pgrestore-stream --create -d "$FULL" <"$T/dump.sql"
 check_eq "the non-empty target is unchanged" "1|2" "$(tables_in "$FULL")|$(psql -XAtd "$FULL" -c 'SELECT count(*) FROM keep')"
 

@@ -138,7 +138,7 @@ check_eq "--role: objects belong to the role" "$O" \
 newdb; D=$DB
 check_exit 0 "-v traces, --progress reports" pgrestore-stream -v --progress --create -d "$D" <"$T/plain.sql"
 check_grep "-v: the commit is traced" "committed database \"$D\"" "$T/err"
-check_grep "--progress: bytes and rate" 'MiB read, [0-9.]+ MiB/s' "$T/err"
+check_grep "--progress: bytes and rate" '^pgrestore-stream: [0-9.]+ (B|KiB|MiB) at [0-9.]+ (B|KiB|MiB|GiB)/s' "$T/err"
 newdb; D=$DB
 check_exit 0 "-q" pgrestore-stream -q --create -d "$D" <"$T/plain.sql"
 check_eq "-q: nothing on stderr" "" "$(cat "$T/err")"
