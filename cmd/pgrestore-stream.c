@@ -65,6 +65,13 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* "s" unless n is 1, for messages that count. */
+static const char *
+plural(unsigned long long n)
+{
+	return n == 1 ? "" : "s";
+}
+
 static void
 print_tables(const struct replay_result *r, int check)
 {
@@ -92,8 +99,8 @@ check_dump(struct replay_opts *o)
 	printf("statements\t%lu\n", r.statements);
 	print_tables(&r, 1);
 	if (rc == DK_OK)
-		cli_note("the dump is complete: %lu lines, %lu statements, %zu tables", r.lines, r.statements,
-			 r.ntables);
+		cli_note("the dump is complete: %lu line%s, %lu statement%s, %zu table%s", r.lines, plural(r.lines),
+			 r.statements, plural(r.statements), r.ntables, plural(r.ntables));
 	replay_result_free(&r);
 	return rc == DK_OK ? 0 : cli_fail(&e);
 }
@@ -119,15 +126,17 @@ restore(struct pgtarget *t, struct replay_opts *o, int report)
 	if (rc == DK_OK && report)
 		print_tables(&r, 0);
 	if (rc == DK_OK && r.mismatches > 0)
-		rc = dk_fail(&e, DK_EDATA, "%d of %zu tables hold other row counts than the dump%s", r.mismatches,
-			     r.ntables, t->replace ? "; the target was left as it was" : "");
+		rc = dk_fail(&e, DK_EDATA, "%d of %zu table%s hold%s other row counts than the dump%s", r.mismatches,
+			     r.ntables, plural(r.ntables), r.mismatches == 1 ? "s" : "",
+			     t->replace ? "; the target was left as it was" : "");
 	rc = pgtarget_end(t, o->conninfo, rc, &e);
 	if (rc == DK_OK && r.databases > 1)
-		cli_note("restored %lu statements into %d databases (%zu tables loaded)", r.statements, r.databases,
-			 r.ntables);
+		cli_note("restored %lu statement%s into %d databases (%zu table%s loaded)", r.statements,
+			 plural(r.statements), r.databases, r.ntables, plural(r.ntables));
 	else if (rc == DK_OK)
-		cli_note("restored %lu statements (%zu tables loaded) into \"%s\"%s%s%s", r.statements, r.ntables,
-			 t->name, t->moved ? "; the previous database is now \"" : "", t->moved ? t->before : "",
+		cli_note("restored %lu statement%s (%zu table%s loaded) into \"%s\"%s%s%s", r.statements,
+			 plural(r.statements), r.ntables, plural(r.ntables), t->name,
+			 t->moved ? "; the previous database is now \"" : "", t->moved ? t->before : "",
 			 t->moved ? "\"" : "");
 	replay_result_free(&r);
 	pgtarget_free(t);

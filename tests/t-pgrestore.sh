@@ -168,6 +168,7 @@ newdb; D=$DB
   printf -- '\n--\n-- PostgreSQL database dump complete\n--\n\n'; } >"$T/warn.sql"
 check_exit 0 "a dump that raises a warning restores" pgrestore-stream --create -d "$D" <"$T/warn.sql"
 check_grep "the warning names the statement's line" '^pgrestore-stream: dump line 6: WARNING: +raised on line six$' "$T/err"
+check_grep "one table is counted in the singular" '\(1 table loaded\)' "$T/err"
 
 check "the SYNOPSIS shows -O and -x, not mandoc's OpenBSD macro" \
 	sh -c "mandoc -Tascii '$TOP/man/pgrestore-stream.1' | col -b | grep -q '\[-O\] \[-x\]' &&
