@@ -55,6 +55,18 @@ quote_line(char *out, size_t outsize, const char *p, size_t len)
 	out[o] = '\0';
 }
 
+/* A line that may not follow the trailer. */
+static void
+other(struct dumptrailer *t, const char *line, size_t len, unsigned long lineno)
+{
+	quote_line(t->last, sizeof(t->last), line, len);
+	if (t->seen && !t->followed) {
+		t->followed = 1;
+		t->after = lineno;
+		memcpy(t->follows, t->last, sizeof(t->follows));
+	}
+}
+
 static void
 trailer_seen(struct dumptrailer *t, unsigned long lineno)
 {
@@ -87,14 +99,23 @@ dumptrailer_line(struct dumptrailer *t, const char *line, size_t len, unsigned l
 	case DUMPTRAILER_MAY_FOLLOW:
 		break;
 	case DUMPTRAILER_OTHER:
-		quote_line(t->last, sizeof(t->last), line, len);
-		if (t->seen && !t->followed) {
-			t->followed = 1;
-			t->after = lineno;
-			memcpy(t->follows, t->last, sizeof(t->follows));
-		}
+		other(t, line, len, lineno);
 		break;
 	}
+}
+
+void
+dumptrailer_statement(struct dumptrailer *t, const char *sql, size_t len, unsigned long lineno)
+{
+	const char *nl;
+
+	/* Quote its first line with text, on the line it is on. */
+	while (len > 0 && (*sql == ' ' || *sql == '\t' || *sql == '\r' || *sql == '\n')) {
+		lineno += lineno != 0 && *sql == '\n';
+		sql++, len--;
+	}
+	nl = memchr(sql, '\n', len);
+	other(t, sql, nl != NULL ? (size_t)(nl - sql) : len, lineno);
 }
 
 const char *

@@ -44,6 +44,10 @@ void dumptrailer_init(struct dumptrailer *t);
  * its line in the dump, or 0 when not counted. */
 void dumptrailer_line(struct dumptrailer *t, const char *line, size_t len, unsigned long lineno);
 
+/* Feeds an SQL statement, which never may follow the trailer, whatever
+ * its first line looks like; lineno as above. */
+void dumptrailer_statement(struct dumptrailer *t, const char *sql, size_t len, unsigned long lineno);
+
 /* The trailer the dump must end with: pg_dump's or pg_dumpall's. */
 const char *dumptrailer_want(const struct dumptrailer *t);
 

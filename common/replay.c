@@ -544,8 +544,10 @@ scan_all(struct replay *rp)
 
 		if (interrupt_requested())
 			return dk_fail(rp->e, DK_EIO, "interrupted");
-		if (ev == SQLSCAN_COMMENT || ev == SQLSCAN_META || ev == SQLSCAN_STATEMENT)
+		if (ev == SQLSCAN_COMMENT || ev == SQLSCAN_META)
 			dumptrailer_line(&rp->trailer, text, n, rp->s.item_line);
+		else if (ev == SQLSCAN_STATEMENT)
+			dumptrailer_statement(&rp->trailer, text, n, rp->s.item_line);
 		switch (ev) {
 		case SQLSCAN_MORE:
 			rc = refill(rp);

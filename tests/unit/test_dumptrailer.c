@@ -45,6 +45,16 @@ main(void)
 	CHECK(st == DK_EDATA && strstr(e.msg, "goes on after pg_dump's completion trailer (line 2)") != NULL &&
 	    strstr(e.msg, "\"SELECT 1;\" on line 4") != NULL && strstr(e.msg, "without") == NULL && e.line == 4,
 	    "text after the trailer says so, not that it is missing: %s", e.msg);
+	{
+		struct dumptrailer t;
+		dumptrailer_init(&t);
+		dumptrailer_line(&t, DUMPTRAILER_DB, strlen(DUMPTRAILER_DB), 1);
+		dumptrailer_statement(&t, "\n-- a comment\nSELECT 1;", 24, 2);
+		dk_err_clear(&e);
+		st = dumptrailer_check(&t, 4, &e);
+		CHECK(st == DK_EDATA && strstr(e.msg, "\"-- a comment\" on line 3") != NULL,
+		    "a statement after the trailer fails, whatever its first line: %s", e.msg);
+	}
 	st = judge("-- PostgreSQL database dump complete\nSELECT 1;\n-- PostgreSQL database dump complete\n", &e);
 	CHECK(st == DK_OK, "a second trailer at the end makes it whole: %s", e.msg);
 
