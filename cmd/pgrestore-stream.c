@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "io.h"
 #include "pgconn.h"
 #include "pgtarget.h"
 #include "replay.h"
@@ -64,37 +65,11 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static int tty_progress;
-
-static void
-print_notice(void *arg, const char *msg)
+/* "s" unless n is 1, for messages that count. */
+static const char *
+plural(unsigned long long n)
 {
-	(void)arg;
-	cli_note("%s", msg);
-}
-
-static void
-print_trace(void *arg, const char *msg)
-{
-	(void)arg;
-	cli_trace("%s", msg);
-}
-
-static void
-print_progress(void *arg, const struct replay_progress *p)
-{
-	double mib = (double)p->bytes / (1024.0 * 1024.0);
-
-	(void)arg;
-	fprintf(stderr, "%s%s: %.1f MiB read, %.1f MiB/s", tty_progress ? "\r" : "", cli_prog, mib,
-		p->seconds > 0 ? mib / p->seconds : 0.0);
-	if (p->total > 0 && p->bytes > 0 && p->seconds > 0) {
-		double left = (double)(p->total - p->bytes) * p->seconds / (double)p->bytes;
-		fprintf(stderr, ", %.0f%%, ETA %.0fs", 100.0 * (double)p->bytes / (double)p->total, left);
-	}
-	if (p->table != NULL)
-		fprintf(stderr, ", %s: %llu rows", p->table, (unsigned long long)p->rows);
-	fprintf(stderr, tty_progress && !p->done ? "\033[K" : "\n");
+	return n == 1 ? "" : "s";
 }
 
 static void
@@ -124,71 +99,47 @@ check_dump(struct replay_opts *o)
 	printf("statements\t%lu\n", r.statements);
 	print_tables(&r, 1);
 	if (rc == DK_OK)
-		cli_note("the dump is complete: %lu lines, %lu statements, %zu tables", r.lines, r.statements,
-			 r.ntables);
+		cli_note("the dump is complete: %lu line%s, %lu statement%s, %zu table%s", r.lines, plural(r.lines),
+			 r.statements, plural(r.statements), r.ntables, plural(r.ntables));
 	replay_result_free(&r);
 	return rc == DK_OK ? 0 : cli_fail(&e);
 }
 
-struct plan {
-	int create, replace, report;
-	char *target;		/* the database -d names */
-	char side[64];		/* --replace: where the restore goes first */
-	char before[64];	/* --replace: where the old database goes */
-	int made;		/* this run created the database it restores into */
-};
-
 static int
-prepare(struct plan *p, struct replay_opts *o, struct dk_err *e)
-{
-	if ((p->target = pgconn_dbname(o->conninfo, e)) == NULL)
-		return e->status;
-	if (p->create)
-		return pgtarget_create(o->conninfo, p->target, NULL, &p->made, e);
-	if (!p->replace)
-		return DK_OK;
-	pgtarget_name(p->side, sizeof(p->side), p->target, "restore");
-	pgtarget_name(p->before, sizeof(p->before), p->target, "before");
-	if (pgtarget_create(o->conninfo, p->side, p->target, &p->made, e) != DK_OK)
-		return e->status;
-	if (!p->made)
-		return dk_fail(e, DK_ESAFETY, "side database \"%s\" exists already; refused", p->side);
-	o->dbname = p->side;
-	o->single_db = 1;
-	o->count_tables = 1;
-	return DK_OK;
-}
-
-static int
-restore(struct plan *p, struct replay_opts *o)
+restore(struct pgtarget *t, struct replay_opts *o, int report)
 {
 	struct replay_result r = { 0 };
 	struct dk_err e;
-	int rc, moved = 0;
+	int rc;
 
 	dk_err_clear(&e);
-	o->count_tables |= p->report;
-	rc = prepare(p, o, &e);
+	o->count_tables |= report;
+	rc = pgtarget_begin(t, o->conninfo, &o->dbname, &e);
+	if (rc == DK_OK && t->replace) {
+		/* The swap needs the side database whole: one database,
+		 * every table's rows counted. */
+		o->single_db = 1;
+		o->count_tables = 1;
+	}
 	if (rc == DK_OK)
 		rc = replay_run(o, STDIN_FILENO, &r, &e);
-	if (rc == DK_OK && p->report)
+	if (rc == DK_OK && report)
 		print_tables(&r, 0);
 	if (rc == DK_OK && r.mismatches > 0)
-		rc = dk_fail(&e, DK_EDATA, "%d of %zu tables hold other row counts than the dump%s", r.mismatches,
-			     r.ntables, p->replace ? "; the target was left as it was" : "");
-	if (rc == DK_OK && p->replace)
-		rc = pgtarget_swap(o->conninfo, p->target, p->side, p->before, &moved, &e);
-	if (rc != DK_OK && p->made)
-		pgtarget_drop(o->conninfo, p->replace ? p->side : p->target);
+		rc = dk_fail(&e, DK_EDATA, "%d of %zu table%s hold%s other row counts than the dump%s", r.mismatches,
+			     r.ntables, plural(r.ntables), r.mismatches == 1 ? "s" : "",
+			     t->replace ? "; the target was left as it was" : "");
+	rc = pgtarget_end(t, o->conninfo, rc, &e);
 	if (rc == DK_OK && r.databases > 1)
-		cli_note("restored %lu statements into %d databases (%zu tables loaded)", r.statements, r.databases,
-			 r.ntables);
+		cli_note("restored %lu statement%s into %d databases (%zu table%s loaded)", r.statements,
+			 plural(r.statements), r.databases, r.ntables, plural(r.ntables));
 	else if (rc == DK_OK)
-		cli_note("restored %lu statements (%zu tables loaded) into \"%s\"%s%s%s", r.statements, r.ntables,
-			 p->target, moved ? "; the previous database is now \"" : "", moved ? p->before : "",
-			 moved ? "\"" : "");
+		cli_note("restored %lu statement%s (%zu table%s loaded) into \"%s\"%s%s%s", r.statements,
+			 plural(r.statements), r.ntables, plural(r.ntables), t->name,
+			 t->moved ? "; the previous database is now \"" : "", t->moved ? t->before : "",
+			 t->moved ? "\"" : "");
 	replay_result_free(&r);
-	free(p->target);
+	pgtarget_free(t);
 	return rc == DK_OK ? 0 : cli_fail(&e);
 }
 
@@ -196,17 +147,19 @@ int
 main(int argc, char **argv)
 {
 	struct replay_opts o = { .conninfo = NULL, .jobs = 1 };
-	struct plan p = { 0 };
-	int c, rc, check = 0;
+	struct pgtarget t = { 0 };
+	struct progress prog;
+	long long size;
+	int c, rc, check = 0, report = 0;
 
 	cli_init("pgrestore-stream");
 	while ((c = getopt_long(argc, argv, "d:Oxj:vqh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': o.conninfo = optarg; break;
-		case OPT_CREATE: p.create = 1; break;
-		case OPT_REPLACE: p.replace = 1; break;
+		case OPT_CREATE: t.create = 1; break;
+		case OPT_REPLACE: t.replace = 1; break;
 		case OPT_CHECK: check = 1; break;
-		case OPT_REPORT: p.report = 1; break;
+		case OPT_REPORT: report = 1; break;
 		case OPT_ANALYZE: o.analyze = 1; break;
 		case 'O': o.no_owner = 1; break;
 		case 'x': o.no_privileges = 1; break;
@@ -228,20 +181,19 @@ main(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error("unexpected argument '%s': the dump comes on standard input", argv[optind]);
-	if (p.create && p.replace)
+	if (t.create && t.replace)
 		return cli_usage_error("--create and --replace exclude each other");
-	if (check && (p.create || p.replace || p.report || o.analyze))
+	if (check && (t.create || t.replace || report || o.analyze))
 		return cli_usage_error("--check uses no database: it takes no --create, --replace, --report or --analyze");
 	if (isatty(STDIN_FILENO))
 		return cli_usage_error("the dump comes on standard input, which is a terminal");
 	if (o.conninfo == NULL)
 		o.conninfo = getenv("DATABASE_URL") != NULL ? getenv("DATABASE_URL") : "";
-	tty_progress = isatty(STDERR_FILENO);
-	o.notice = print_notice;
-	o.trace = print_trace;
-	o.progress = !cli_quiet && (cli_progress_mode == 1 ||
-	    (cli_progress_mode == -1 && tty_progress)) ? print_progress : NULL;
+	size = io_file_size(STDIN_FILENO);
+	cli_progress_init(&prog, size > 0 ? (uint64_t)size : 0);
+	o.log = cli_log();
+	o.progress = &prog;
 	if (check)
 		return check_dump(&o);
-	return restore(&p, &o);
+	return restore(&t, &o, report);
 }

@@ -34,6 +34,13 @@ hint_of(int status, const char *msg)
 	return "check that the server runs and -d, $DATABASE_URL or PGHOST/PGPORT name it";
 }
 
+static void
+drop_notice(void *arg, const PGresult *res)
+{
+	(void)arg;
+	(void)res;
+}
+
 PGconn *
 pgconn_open(const char *conninfo, const char *dbname, struct dk_err *e)
 {
@@ -62,6 +69,9 @@ pgconn_open(const char *conninfo, const char *dbname, struct dk_err *e)
 		PQfinish(c);
 		return NULL;
 	}
+	/* libpq would print notices on stderr itself; a caller that wants
+	 * them installs its own receiver. */
+	PQsetNoticeReceiver(c, drop_notice, NULL);
 	return c;
 }
 

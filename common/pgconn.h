@@ -12,7 +12,8 @@
 
 /* Connects to dbname (NULL: the one conninfo names). Fails with DK_ECONFIG
  * for authentication failures, DK_EDB otherwise (refused, no such
- * database), the message saying what to fix. */
+ * database), the message saying what to fix. Its notices are dropped
+ * unless the caller sets a receiver (the library never prints). */
 PGconn *pgconn_open(const char *conninfo, const char *dbname, struct dk_err *e);
 
 /* The database conninfo names (or libpq's default): malloc'ed, NULL on

@@ -45,7 +45,10 @@ owner_of_db(PGconn *c, const char *name)
 	return owner;
 }
 
-int
+/* Creates database name from template0 unless it exists; *made tells
+ * which. owner_of: give it the owner of that database, when it exists
+ * (NULL: the connecting user). */
+static int
 pgtarget_create(const char *conninfo, const char *name, const char *owner_of, int *made, struct dk_err *e)
 {
 	PGconn *c = maintenance(conninfo, name, e);
@@ -71,7 +74,8 @@ pgtarget_create(const char *conninfo, const char *name, const char *owner_of, in
 	return rc;
 }
 
-void
+/* Drops database name, which this run made. */
+static void
 pgtarget_drop(const char *conninfo, const char *name)
 {
 	struct dk_err e;
@@ -85,7 +89,8 @@ pgtarget_drop(const char *conninfo, const char *name)
 	PQfinish(c);
 }
 
-void
+/* "NAME_SUFFIX_YYYYMMDDTHHMMSSZ", cut to PostgreSQL's 63 bytes. */
+static void
 pgtarget_name(char *out, size_t size, const char *name, const char *suffix)
 {
 	char stamp[32];
@@ -139,7 +144,9 @@ move_aside(PGconn *c, const char *name, const char *before, struct dk_err *e)
 	return e->status;
 }
 
-int
+/* Moves name aside to before (when it exists) and side into its place:
+ * the target's sessions are refused and ended first. */
+static int
 pgtarget_swap(const char *conninfo, const char *name, const char *side, const char *before,
 	      int *moved, struct dk_err *e)
 {
@@ -163,4 +170,40 @@ pgtarget_swap(const char *conninfo, const char *name, const char *side, const ch
 	}
 	PQfinish(c);
 	return rc;
+}
+
+int
+pgtarget_begin(struct pgtarget *t, const char *conninfo, const char **into, struct dk_err *e)
+{
+	if ((t->name = pgconn_dbname(conninfo, e)) == NULL)
+		return e->status;
+	if (t->create)
+		return pgtarget_create(conninfo, t->name, NULL, &t->made, e);
+	if (!t->replace)
+		return DK_OK;
+	pgtarget_name(t->side, sizeof(t->side), t->name, "restore");
+	pgtarget_name(t->before, sizeof(t->before), t->name, "before");
+	if (pgtarget_create(conninfo, t->side, t->name, &t->made, e) != DK_OK)
+		return e->status;
+	if (!t->made)
+		return dk_fail(e, DK_ESAFETY, "side database \"%s\" exists already; refused", t->side);
+	*into = t->side;
+	return DK_OK;
+}
+
+int
+pgtarget_end(struct pgtarget *t, const char *conninfo, int rc, struct dk_err *e)
+{
+	if (rc == DK_OK && t->replace)
+		rc = pgtarget_swap(conninfo, t->name, t->side, t->before, &t->moved, e);
+	if (rc != DK_OK && t->made)
+		pgtarget_drop(conninfo, t->replace ? t->side : t->name);
+	return rc;
+}
+
+void
+pgtarget_free(struct pgtarget *t)
+{
+	free(t->name);
+	t->name = NULL;
 }

@@ -8,20 +8,27 @@
 
 #include "err.h"
 
-/* Creates database name from template0 unless it exists; *made tells
- * which. owner_of: give it the owner of that database, when it exists
- * (NULL: the connecting user). */
-int pgtarget_create(const char *conninfo, const char *name, const char *owner_of, int *made, struct dk_err *e);
+/* What -d's database goes through around one restore. */
+struct pgtarget {
+	int create;		/* --create: made when it does not exist */
+	int replace;		/* --replace: restored aside, then swapped in */
+	char *name;		/* the database -d names */
+	char side[64];		/* --replace: where the restore goes first */
+	char before[64];	/* --replace: where the old database goes */
+	int made;		/* this run created the database it restores into */
+	int moved;		/* the old database is now called before */
+};
 
-/* Drops database name, which this run made (after a failed restore). */
-void pgtarget_drop(const char *conninfo, const char *name);
+/* Before the restore: creates what it goes into (--create's database,
+ * --replace's side database, given the owner of the one it replaces).
+ * *into: the database to restore into, NULL for conninfo's. */
+int pgtarget_begin(struct pgtarget *t, const char *conninfo, const char **into, struct dk_err *e);
 
-/* "NAME_SUFFIX_YYYYMMDDTHHMMSSZ", cut to PostgreSQL's 63 bytes. */
-void pgtarget_name(char *out, size_t size, const char *name, const char *suffix);
+/* After it, whose status was rc: when DK_OK, --replace's side database is
+ * swapped in by renames; when not (or the swap fails), what begin made is
+ * dropped again. Returns the status of the whole. */
+int pgtarget_end(struct pgtarget *t, const char *conninfo, int rc, struct dk_err *e);
 
-/* Moves name aside to before (when it exists) and side into its place:
- * the target's sessions are refused and ended first. */
-int pgtarget_swap(const char *conninfo, const char *name, const char *side, const char *before,
-		  int *moved, struct dk_err *e);
+void pgtarget_free(struct pgtarget *t);
 
 #endif

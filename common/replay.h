@@ -10,15 +10,8 @@
 #include <stdint.h>
 
 #include "err.h"
-
-struct replay_progress {
-	uint64_t bytes;		/* dump bytes read (compressed when gzip) */
-	uint64_t total;		/* the input's size when it is a file, else 0 */
-	double seconds;		/* since the start */
-	const char *table;	/* the table COPY fills now, or NULL */
-	uint64_t rows;		/* rows of that table so far */
-	int done;		/* the last report */
-};
+#include "log.h"
+#include "progress.h"
 
 struct replay_opts {
 	const char *conninfo;	/* -d, $DATABASE_URL, or "" for PG* */
@@ -31,13 +24,12 @@ struct replay_opts {
 	int jobs;		/* > 1: post-data indexes and constraints in parallel */
 	int analyze;
 	int count_tables;	/* count each table's rows after the commit */
-	/* Called with the line of a server notice or warning. */
-	void (*notice)(void *arg, const char *msg);
-	/* Called about once a second while reading, and at the end. */
-	void (*progress)(void *arg, const struct replay_progress *p);
-	/* Called at -v for each step worth tracing. */
-	void (*trace)(void *arg, const char *msg);
-	void *arg;
+	/* Server notices and warnings (with their statement's dump line) go
+	 * to its note, each step worth tracing to its trace; may be NULL. */
+	const struct dk_log *log;
+	/* Updated with the dump bytes read and the table COPY fills, ended
+	 * at the end; NULL for none. */
+	struct progress *progress;
 };
 
 struct replay_table {
@@ -50,7 +42,7 @@ struct replay_table {
 struct replay_result {
 	unsigned long statements;	/* statements run (or found, in --check) */
 	unsigned long skipped;		/* statements left out by options */
-	unsigned long lines;		/* lines of the dump */
+	unsigned long lines;		/* lines of the dump, as wc -l counts them */
 	uint64_t bytes;			/* dump bytes read */
 	int databases;			/* databases written */
 	struct replay_table *tables;

@@ -1,11 +1,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dumptrailer.h"
 #include "verify.h"
-
-static const char trailer_db[] = "-- PostgreSQL database dump complete";
-static const char trailer_cluster[] = "-- PostgreSQL database cluster dump complete";
-static const char head_cluster[] = "-- PostgreSQL database cluster dump";
 
 int
 verify_mode_parse(const char *name, enum verify_mode *mode, struct dk_err *e)
@@ -19,27 +16,6 @@ verify_mode_parse(const char *name, enum verify_mode *mode, struct dk_err *e)
 	return DK_OK;
 }
 
-static int
-line_is(const unsigned char *p, size_t len, const char *s)
-{
-	return len == strlen(s) && memcmp(p, s, len) == 0;
-}
-
-static int
-line_starts(const unsigned char *p, size_t len, const char *s)
-{
-	return len >= strlen(s) && memcmp(p, s, strlen(s)) == 0;
-}
-
-static int
-line_blank(const unsigned char *p, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
-			return 0;
-	return 1;
-}
-
 /* pg_dumpall announces itself in its first lines. */
 static int
 is_cluster_dump(const unsigned char *head, size_t len)
@@ -49,62 +25,36 @@ is_cluster_dump(const unsigned char *head, size_t len)
 	for (size_t i = 0; i < len; i++) {
 		if (head[i] != '\n')
 			continue;
-		if (line_is(head + start, i - start, head_cluster))
+		if (dumptrailer_classify((const char *)head + start, i - start) == DUMPTRAILER_HEAD)
 			return 1;
 		start = i + 1;
 	}
 	return 0;
 }
 
-/* What may follow the trailer: blank lines, comments, and the \unrestrict
- * that pg_dump 17.6+/15.14+ prints last. */
-static int
-line_after_trailer(const unsigned char *p, size_t len)
-{
-	return line_blank(p, len) || line_starts(p, len, "--") ||
-	    line_starts(p, len, "\\unrestrict ");
-}
-
-static void
-quote_line(char *out, size_t outsize, const unsigned char *p, size_t len)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < len && o + 2 < outsize; i++)
-		out[o++] = (p[i] >= 0x20 && p[i] < 0x7f) ? (char)p[i] : '?';
-	out[o] = '\0';
-}
-
 int
 verify_dump_trailer(const unsigned char *head, size_t head_len, const unsigned char *tail,
     size_t tail_len, int complete, struct dk_err *e)
 {
-	const char *want = is_cluster_dump(head, head_len) ? trailer_cluster : trailer_db;
-	char last[64];
-	size_t end;
+	struct dumptrailer t;
+	size_t start = 0;
 
+	dumptrailer_init(&t);
+	t.cluster = is_cluster_dump(head, head_len);
 	if (tail_len == 0 || tail[tail_len - 1] != '\n')
 		return dk_fail(e, DK_EDATA, "incomplete dump: its last line is cut short "
-		    "(no \"%s\" at its end)", want);
-	end = tail_len - 1;
-	for (;;) {
-		size_t start = end;
-		while (start > 0 && tail[start - 1] != '\n')
-			start--;
-		if (start == 0 && !complete)
-			break;	/* a line cut by the window: not one we know */
-		if (line_is(tail + start, end - start, want))
-			return DK_OK;
-		if (!line_after_trailer(tail + start, end - start)) {
-			quote_line(last, sizeof(last), tail + start, end - start);
-			return dk_fail(e, DK_EDATA, "incomplete dump: no \"%s\" at its end "
-			    "(it ends with \"%s\")", want, last);
-		}
-		if (start == 0)
-			break;
-		end = start - 1;
+		    "(no \"%s\" at its end)", dumptrailer_want(&t));
+	if (!complete) {
+		/* A line cut by the window: not one we know. */
+		const unsigned char *nl = memchr(tail, '\n', tail_len);
+		start = (size_t)(nl - tail) + 1;
 	}
-	return dk_fail(e, DK_EDATA, "incomplete dump: no \"%s\" at its end", want);
+	while (start < tail_len) {
+		const unsigned char *nl = memchr(tail + start, '\n', tail_len - start);
+		dumptrailer_line(&t, (const char *)tail + start, (size_t)(nl - (tail + start)), 0);
+		start = (size_t)(nl - tail) + 1;
+	}
+	return dumptrailer_check(&t, 0, e);
 }
 
 /* Keeps the dump's first and last bytes for the trailer check. */

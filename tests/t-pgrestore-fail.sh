@@ -56,6 +56,11 @@ check_grep "the message says incomplete" 'ends inside the statement that begins 
 grep -v 'PostgreSQL database dump complete' "$T/dump.sql" >"$T/no-trailer.sql"
 check_exit 1 "a dump without its completion trailer: exit 1" pgrestore-stream -d "$TGT" <"$T/no-trailer.sql"
 check_grep "the message names the trailer" 'without pg_dump.s completion trailer' "$T/err"
+{ cat "$T/dump.sql"; echo 'DROP TABLE public.parent;'; } >"$T/after-trailer.sql"
+check_exit 1 "text after the completion trailer: exit 1" pgrestore-stream -d "$TGT" <"$T/after-trailer.sql"
+check_grep "the message says what follows the trailer" \
+	"goes on after pg_dump.s completion trailer \\(line [0-9]+\\): \"DROP TABLE public.parent;\" on line $(( $(wc -l <"$T/dump.sql") + 1 ))" "$T/err"
+check "the message does not call the trailer missing" sh -c "! grep -q 'without pg_dump' '$T/err'"
 grep -v '^\\unrestrict' "$T/dump.sql" >"$T/no-unrestrict.sql"
 check_exit 1 "a dump without its \\unrestrict: exit 1" pgrestore-stream -d "$TGT" <"$T/no-unrestrict.sql"
 check_eq "the target still holds no table" 0 "$(tables_in "$TGT")"
@@ -116,7 +121,7 @@ check_eq "SIGTERM: the database --create made is gone" 0 "$(psql -XAt -c "SELECT
 FULL=pgr_$$_full
 q -c "CREATE DATABASE $FULL" && q -d "$FULL" -c "CREATE TABLE keep (a int); INSERT INTO keep VALUES (1), (2)"
 check_exit 8 "a non-empty target: exit 8" pgrestore-stream -d "$FULL" <"$T/dump.sql"
-check_grep "the refusal says what to do" 'already holds 1 user tables; refusing.*--create.*--replace' "$T/err"
+check_grep "the refusal says what to do" 'already holds 1 user table; refusing.*--create.*--replace' "$T/err"
 check_exit 8 "a non-empty target with --create: still refused" pgrestore-stream --create -d "$FULL" <"$T/dump.sql"
 check_eq "the non-empty target is unchanged" "1|2" "$(tables_in "$FULL")|$(psql -XAtd "$FULL" -c 'SELECT count(*) FROM keep')"
 

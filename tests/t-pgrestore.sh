@@ -87,6 +87,21 @@ check_cmp "pg_dumpall dump: dumped again, identical but for the \\restrict keys"
 q -c "DROP DATABASE $A" -c "DROP DATABASE \"$B\""
 q -c "DROP ROLE $R1" -c "DROP ROLE $R2"
 
+# -j with a pg_dumpall dump of two databases that both have post-data:
+# each database's indexes and keys are built once all the data committed.
+J1=pgr_$$_j1 J2=pgr_$$_j2
+q -c "CREATE DATABASE $J1" -c "CREATE DATABASE $J2"
+for d in "$J1" "$J2"; do
+	q -d "$d" -c "CREATE TABLE t (a int PRIMARY KEY, b text); INSERT INTO t SELECT g, g::text FROM generate_series(1, 100) g" \
+		-c "CREATE INDEX t_b ON t (b)"
+done
+pg_dumpall --exclude-database="pgr_$$_[0-9]*" >"$T/all-j.sql"
+q -c "DROP DATABASE $J1" -c "DROP DATABASE $J2"
+check_exit 0 "-j 2 with a pg_dumpall dump of two databases with indexes" pgrestore-stream -j 2 -d postgres <"$T/all-j.sql"
+check_eq "-j 2 pg_dumpall: both databases have their rows and both indexes" "100 2 100 2" \
+	"$(for d in "$J1" "$J2"; do psql -XAtd "$d" -c "SELECT count(*) FROM t" -c "SELECT count(*) FROM pg_indexes WHERE tablename = 't'"; done | tr '\n' ' ' | sed 's/ $//')"
+q -c "DROP DATABASE IF EXISTS $J1" -c "DROP DATABASE IF EXISTS $J2"
+
 # pg_dumpall of PostgreSQL 10 and older: every CREATE DATABASE, with its
 # owner, comes before the first \connect.
 newdb; OLD=$DB ROLE=pgr_$$_old
@@ -104,6 +119,7 @@ check_eq "the role and database it created are dropped again" "0 0" \
 
 # --check needs no database.
 check_exit 0 "--check on a whole dump" env PGHOST=/nonexistent pgrestore-stream --check <"$T/plain.sql.gz"
+check_grep "--check counts the lines as wc -l does" "the dump is complete: $(wc -l <"$T/plain.sql") lines," "$T/err"
 check_grep "--check reports COPY rows per table" '^-	public\.child	200$' "$T/out"
 check_exit 0 "--check on a pg_dumpall dump" pgrestore-stream --check <"$T/all.sql"
 check_grep "--check names each table's database" "^$A	public\\.child	200$" "$T/out"
@@ -138,11 +154,25 @@ check_eq "--role: objects belong to the role" "$O" \
 newdb; D=$DB
 check_exit 0 "-v traces, --progress reports" pgrestore-stream -v --progress --create -d "$D" <"$T/plain.sql"
 check_grep "-v: the commit is traced" "committed database \"$D\"" "$T/err"
-check_grep "--progress: bytes and rate" 'MiB read, [0-9.]+ MiB/s' "$T/err"
+check_grep "--progress: bytes and rate" '^pgrestore-stream: [0-9.]+ (B|KiB|MiB) at [0-9.]+ (B|KiB|MiB|GiB)/s' "$T/err"
 newdb; D=$DB
 check_exit 0 "-q" pgrestore-stream -q --create -d "$D" <"$T/plain.sql"
 check_eq "-q: nothing on stderr" "" "$(cat "$T/err")"
 
+# Server warnings and notices name the line of the statement that raised
+# them, as psql does, not the line the reader has reached since.
+newdb; D=$DB
+{ printf -- '--\n-- PostgreSQL database dump\n--\n\nCREATE TABLE w (a int);\n'
+  printf 'DO $$BEGIN RAISE WARNING '"'"'raised on line six'"'"'; END$$;\n'
+  for i in $(seq 1 20); do printf 'INSERT INTO w VALUES (%d);\n' "$i"; done
+  printf -- '\n--\n-- PostgreSQL database dump complete\n--\n\n'; } >"$T/warn.sql"
+check_exit 0 "a dump that raises a warning restores" pgrestore-stream --create -d "$D" <"$T/warn.sql"
+check_grep "the warning names the statement's line" '^pgrestore-stream: dump line 6: WARNING: +raised on line six$' "$T/err"
+check_grep "one table is counted in the singular" '\(1 table loaded\)' "$T/err"
+
+check "the SYNOPSIS shows -O and -x, not mandoc's OpenBSD macro" \
+	sh -c "mandoc -Tascii '$TOP/man/pgrestore-stream.1' | col -b | grep -q '\[-O\] \[-x\]' &&
+	! mandoc -Tascii '$TOP/man/pgrestore-stream.1' | grep -q OpenBSD"
 check_exit 0 "--help" pgrestore-stream --help
 check_grep "--help lists --replace" '--replace' "$T/out"
 check_exit 0 "--version" pgrestore-stream --version

@@ -1,0 +1,170 @@
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+
+#include "interrupt.h"
+#include "pgconn.h"
+#include "postdata.h"
+#include "vec.h"
+
+void
+postdata_init(struct postdata *pd)
+{
+	memset(pd, 0, sizeof(*pd));
+}
+
+void
+postdata_free(struct postdata *pd)
+{
+	for (size_t i = 0; i < pd->n; i++)
+		free(pd->v[i].sql);
+	free(pd->v);
+	postdata_init(pd);
+}
+
+int
+postdata_add(struct postdata *pd, size_t db, const char *sql, size_t n, unsigned long line,
+    int parallel, struct dk_err *e)
+{
+	struct postdata_stmt *s;
+
+	if (vec_reserve((void **)&pd->v, &pd->cap, pd->n + 1, sizeof(*pd->v)) != 0)
+		return dk_fail(e, DK_EDB, "out of memory");
+	s = &pd->v[pd->n];
+	if ((s->sql = strndup(sql, n)) == NULL)
+		return dk_fail(e, DK_EDB, "out of memory");
+	s->line = line;
+	s->db = db;
+	s->parallel = parallel;
+	pd->n++;
+	return DK_OK;
+}
+
+size_t
+postdata_count(const struct postdata *pd, size_t db)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < pd->n; i++)
+		n += pd->v[i].db == db;
+	return n;
+}
+
+/* The next statement of db for a connection of its own, from *next on. */
+static const struct postdata_stmt *
+next_parallel(const struct postdata *pd, size_t db, size_t *next)
+{
+	while (*next < pd->n && !(pd->v[*next].parallel && pd->v[*next].db == db))
+		(*next)++;
+	return *next < pd->n ? &pd->v[(*next)++] : NULL;
+}
+
+/* Waits for a worker's socket to be readable; an interruption fails. */
+static int
+wait_any(struct pgpipe **w, const struct postdata_stmt **busy, int jobs, fd_set *fds, int rc, struct dk_err *e)
+{
+	int maxfd = -1;
+
+	FD_ZERO(fds);
+	for (int j = 0; j < jobs; j++)
+		if (busy[j] != NULL) {
+			FD_SET(PQsocket(w[j]->pg), fds);
+			maxfd = PQsocket(w[j]->pg) > maxfd ? PQsocket(w[j]->pg) : maxfd;
+		}
+	if (select(maxfd + 1, fds, NULL, NULL, NULL) < 0) {
+		/* Interrupted: no new statements; the running ones end. */
+		FD_ZERO(fds);
+		if (interrupt_requested() && rc == DK_OK)
+			return dk_fail(e, DK_EIO, "interrupted");
+	}
+	return rc;
+}
+
+/* Reads the answer of worker w's statement s. */
+static int
+collect(struct pgpipe *w, const struct postdata_stmt *s, int rc, struct dk_err *e)
+{
+	char first[STMT_SNIP];
+	PGresult *res;
+
+	while ((res = PQgetResult(w->pg)) != NULL) {
+		if (PQresultStatus(res) != PGRES_COMMAND_OK && rc == DK_OK) {
+			stmtclass_first_line(s->sql, strlen(s->sql), first);
+			rc = pgpipe_fail(w->pg, s->line, first, res, e);
+		}
+		PQclear(res);
+	}
+	w->line = 0;
+	return rc;
+}
+
+/* Runs db's indexes and keys on up to jobs connections at once. */
+static int
+run_parallel(const struct postdata *pd, size_t db, const char *conninfo, struct pgpipe *main, int jobs,
+    unsigned long *statements, struct dk_err *e)
+{
+	struct pgpipe **w = calloc((size_t)jobs, sizeof(*w));
+	const struct postdata_stmt **busy = calloc((size_t)jobs, sizeof(*busy)), *s;
+	size_t next = 0, running = 0;
+	int rc = DK_OK;
+	fd_set fds;
+
+	if (w == NULL || busy == NULL)
+		rc = dk_fail(e, DK_EDB, "out of memory");
+	for (int j = 0; j < jobs && rc == DK_OK; j++)
+		if ((w[j] = pgpipe_open(conninfo, main->db, main->log, e)) == NULL)
+			rc = e->status;
+	for (;;) {
+		for (int j = 0; j < jobs && rc == DK_OK; j++) {
+			if (busy[j] != NULL || (s = next_parallel(pd, db, &next)) == NULL)
+				continue;
+			w[j]->line = s->line;
+			if (!PQsendQuery(w[j]->pg, s->sql))
+				rc = dk_fail(e, DK_EDB, "cannot send to %s", pgconn_where(w[j]->pg));
+			busy[j] = s;
+			running++;
+		}
+		if (running == 0)
+			break;
+		rc = wait_any(w, busy, jobs, &fds, rc, e);
+		for (int j = 0; j < jobs; j++) {
+			if (busy[j] == NULL || !FD_ISSET(PQsocket(w[j]->pg), &fds))
+				continue;
+			PQconsumeInput(w[j]->pg);
+			if (PQisBusy(w[j]->pg))
+				continue;
+			rc = collect(w[j], busy[j], rc, e);
+			(*statements)++;
+			busy[j] = NULL;
+			running--;
+		}
+	}
+	for (int j = 0; j < jobs && w != NULL; j++)
+		pgpipe_close(w[j]);
+	free(w);
+	free(busy);
+	return rc;
+}
+
+int
+postdata_run(const struct postdata *pd, size_t db, const char *conninfo, struct pgpipe *main,
+    int jobs, unsigned long *statements, struct dk_err *e)
+{
+	if (postdata_count(pd, db) == 0)
+		return DK_OK;
+	if (run_parallel(pd, db, conninfo, main, jobs, statements, e) != DK_OK)
+		return e->status;
+	if (pgconn_exec(main->pg, "BEGIN", e) != DK_OK)
+		return e->status;
+	for (size_t i = 0; i < pd->n; i++) {
+		const struct postdata_stmt *s = &pd->v[i];
+		if (s->db != db || s->parallel)
+			continue;
+		if (pgpipe_send(main, s->sql, strlen(s->sql), s->line, -1, e) != DK_OK)
+			return e->status;
+		(*statements)++;
+	}
+	if (pgpipe_settle(main, e) != DK_OK)
+		return e->status;
+	return pgconn_exec(main->pg, "COMMIT", e);
+}

@@ -1,0 +1,37 @@
+/* What a statement of a dump is to the restore, by its first words alone
+ * (no SQL is parsed): pure functions, so that what the restore refuses or
+ * treats apart is testable without a server. */
+#ifndef DRKIT_STMTCLASS_H
+#define DRKIT_STMTCLASS_H
+
+#include <stddef.h>
+
+enum stmt_kind {
+	STMT_OTHER,
+	STMT_TXN,		/* BEGIN, COMMIT...: the restore owns the transaction, left out */
+	STMT_TXN_END,		/* ROLLBACK, two-phase commit: would end it, refused */
+	STMT_COPY,		/* COPY ... FROM stdin: data follows */
+	STMT_OWNER,		/* ALTER ... OWNER TO, SET SESSION AUTHORIZATION (-O) */
+	STMT_PRIV,		/* GRANT, REVOKE, ALTER DEFAULT PRIVILEGES (-x) */
+	STMT_CREATE_DB,		/* runs outside the transaction, undone on failure */
+	STMT_DROP_DB,		/* refused: a restore never destroys a database */
+	STMT_NONTX,		/* cannot run in a transaction: its own connection */
+	STMT_CREATE_ROLE,	/* skipped when the role exists, undone on failure */
+	STMT_INDEX,		/* an index or key: post-data, may run in parallel */
+	STMT_INSERT,		/* INSERT INTO: its rows are counted */
+};
+
+#define STMT_SNIP 72		/* how much of a statement's first line messages quote */
+
+enum stmt_kind stmtclass_kind(const char *sql, size_t n);
+
+/* The name the statement acts on, malloc'ed, or NULL: the table of a COPY
+ * or INSERT as the dump writes it (schema.name, quotes kept); the database
+ * of CREATE DATABASE and the role of CREATE ROLE as SQL reads them ("Quoted"
+ * kept, else folded to lower case). */
+char *stmtclass_name(const char *sql, size_t n, enum stmt_kind k);
+
+/* The statement's first line into out[STMT_SNIP], cut with "..." when long. */
+void stmtclass_first_line(const char *sql, size_t n, char *out);
+
+#endif
