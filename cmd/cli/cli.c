@@ -38,10 +38,18 @@ hold_closed_std_fds(void)
 static void
 close_stdout(void)
 {
-	if (fclose(stdout) != 0 && errno != EPIPE) {
-		fprintf(stderr, "%s: cannot write standard output: %s\n", cli_prog, strerror(errno));
-		_exit(cli_lost_output_status);
-	}
+	/* An earlier write may have failed with the buffer dropped: the
+	 * stream's error flag is all that remembers it. */
+	int failed_before = ferror(stdout);
+
+	errno = 0;
+	if (fclose(stdout) == 0 && !failed_before)
+		return;
+	if (errno == EPIPE)
+		return;
+	fprintf(stderr, "%s: cannot write standard output: %s\n", cli_prog,
+	    errno != 0 ? strerror(errno) : "write error");
+	_exit(cli_lost_output_status);
 }
 
 void
