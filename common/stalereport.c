@@ -115,6 +115,17 @@ json_problems(const struct staleness_result *r)
 	return a;
 }
 
+/* The policy the answer was judged by. */
+static json_t *
+json_thresholds(const struct staleness_policy *p)
+{
+	return json_pack("{s:I,s:I,s:I,s:I,s:f,s:I,s:I,s:b}",
+	    "warn_age_seconds", (json_int_t)p->warn_age, "crit_age_seconds", (json_int_t)p->crit_age,
+	    "max_skew_seconds", (json_int_t)p->max_skew, "min_size_bytes", (json_int_t)p->min_size,
+	    "shrink", p->shrink, "history", (json_int_t)p->history,
+	    "min_count", (json_int_t)p->min_count, "require_checksum", p->require_checksum);
+}
+
 /* One line; the members in the order stalecheck(1) lists them. */
 static int
 write_json(FILE *f, const struct staleness_result *r, const struct staleness_policy *p,
@@ -136,11 +147,7 @@ write_json(FILE *f, const struct staleness_result *r, const struct staleness_pol
 	    "newest", json_newest(r), "previous", (json_int_t)r->median_of,
 	    "median_previous_size", r->median_of > 0 ? json_integer((json_int_t)r->median) :
 	    json_null())) != 0 ||
-	    json_object_set_new(doc, "thresholds", json_pack("{s:I,s:I,s:I,s:I,s:f,s:I,s:I,s:b}",
-	    "warn_age_seconds", (json_int_t)p->warn_age, "crit_age_seconds", (json_int_t)p->crit_age,
-	    "max_skew_seconds", (json_int_t)p->max_skew, "min_size_bytes", (json_int_t)p->min_size,
-	    "shrink", p->shrink, "history", (json_int_t)p->history,
-	    "min_count", (json_int_t)p->min_count, "require_checksum", p->require_checksum)) != 0) {
+	    json_object_set_new(doc, "thresholds", json_thresholds(p)) != 0) {
 		json_decref(doc);
 		return -1;
 	}
