@@ -21,9 +21,9 @@ CFLAGS   ?=
 LDFLAGS  ?=
 WERROR   ?=
 
-PKGS      = libcurl openssl zlib expat libpq
+PKGS      = libcurl openssl zlib expat libpq jansson
 DEPCFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null || echo -I/usr/include/postgresql)
-DEPLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcurl -lssl -lcrypto -lz -lexpat -lpq)
+DEPLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcurl -lssl -lcrypto -lz -lexpat -lpq -ljansson)
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra $(WERROR) -Wshadow -Wvla \
              -Icommon -Icmd/cli $(DEPCFLAGS) -DDRKIT_VERSION='"$(VERSION)"' \
              -g $(OPT) $(SAN) -MMD -MP $(CFLAGS)
@@ -37,8 +37,13 @@ TOOL_BINS  = $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(wildcard tests/tools/
 BINS       = $(PROGS:%=$(BUILD)/bin/%)
 
 SANITIZE   = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# libFuzzer's coverage in every object, its main() only in the fuzz targets.
+FUZZ_SAN   = -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
+             -fno-omit-frame-pointer
+FUZZ_BINS  = $(patsubst tests/fuzz/%.c,$(BUILD)/%,$(wildcard tests/fuzz/*.c))
 
-.PHONY: all deps check check-only asan unit demo bench fuzz soak install uninstall clean lint
+.PHONY: all deps check check-only asan unit demo bench fuzz fuzz-build fuzz-bins soak install \
+        uninstall clean lint
 .DELETE_ON_ERROR:
 # Objects are build products, kept for the next make, not intermediates.
 .SECONDARY:
@@ -66,6 +71,10 @@ $(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(CLI_OBJ) $(BUILD)/libdrkit.a
 	@mkdir -p $(@D)
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $< $(CLI_OBJ) $(BUILD)/libdrkit.a $(LIBS)
 
+# Fuzz targets (in build/fuzz, see fuzz-build): a tests/fuzz/*.c and the library.
+$(BUILD)/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/libdrkit.a
+	$(CC) $(SAN) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< $(BUILD)/libdrkit.a $(LIBS)
+
 # Installs the build tools, libraries, PostgreSQL, mandoc and the pinned S3
 # test server, each only when missing.
 deps:
@@ -91,8 +100,16 @@ demo: deps all
 bench: deps all
 	@tests/bench.sh
 
-fuzz:
+# libFuzzer on the parsers that read untrusted bytes: build/fuzz/fuzz_*, each
+# FUZZ_SECONDS (tests/fuzz.sh seeds and runs them). tests/t-fuzz-replay.sh
+# runs each over its seeds once in make check.
+fuzz: fuzz-build
 	@tests/fuzz.sh
+
+fuzz-build:
+	$(MAKE) BUILD=build/fuzz CC=clang OPT=-O1 SAN="$(FUZZ_SAN)" fuzz-bins
+
+fuzz-bins: $(FUZZ_BINS)
 
 # The seeded fault soak (SOAK_SCHEDULES, default 1000; SOAK_SEED): every
 # transfer program through the fault proxy; prints who survived, failed
@@ -119,4 +136,5 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(COMMON_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(BINS:$(BUILD)/bin/%=$(BUILD)/cmd/%.d) $(UNIT_BINS:$(BUILD)/tests/%=$(BUILD)/tests/unit/%.d) \
-           $(TOOL_BINS:$(BUILD)/tools/%=$(BUILD)/tests/tools/%.d)
+           $(TOOL_BINS:$(BUILD)/tools/%=$(BUILD)/tests/tools/%.d) \
+           $(FUZZ_BINS:$(BUILD)/%=$(BUILD)/tests/fuzz/%.d)

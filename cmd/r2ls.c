@@ -144,7 +144,7 @@ list(struct s3_client *c, const struct settings *set, struct ls_args *a, struct 
 	lsselect_free(&a->sel);
 	if (rc == DK_OK && a->summarize)
 		ls_print_summary(&a->pr);
-	if (fflush(stdout) != 0 || ferror(stdout))
+	if (fflush(stdout) != 0 || ferror(stdout) || a->pr.failed)
 		rc = dk_fail(e, DK_EIO, "cannot write standard output");
 	objname_free(&name);
 	return rc;

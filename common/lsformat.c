@@ -37,14 +37,15 @@ ls_print_prefix(struct ls_printer *p, const char *prefix)
 {
 	size_t n = strlen(prefix);
 	const char *start = prefix;
+	json_t *line;
 
 	switch (p->format) {
 	case LS_NUL:
 		return;
 	case LS_NDJSON:
-		fputs("{\"prefix\":", p->out);
-		json_write_string(p->out, prefix);
-		fputs("}\n", p->out);
+		line = json_object();
+		if (json_set_name(line, "prefix", prefix) != 0 || json_write_line(p->out, line) != 0)
+			p->failed = 1;
 		return;
 	default:
 		break;
@@ -98,10 +99,28 @@ put_time(struct ls_printer *p, time_t t)
 	fputs(buf, p->out);
 }
 
+/* {"key":...,"size":...,"last_modified":"...Z","etag":...} */
+static int
+ndjson_entry(FILE *f, const struct s3_entry *en)
+{
+	json_t *line = json_object();
+	char when[32];
+
+	timestamp_format_rfc3339(en->mtime, when, sizeof(when));
+	if (json_set_name(line, "key", en->key) != 0 ||
+	    json_object_set_new(line, "size", json_integer((json_int_t)en->size)) != 0 ||
+	    json_object_set_new(line, "last_modified", json_string(when)) != 0 ||
+	    json_set_name(line, "etag", en->etag) != 0) {
+		json_decref(line);
+		return -1;
+	}
+	return json_write_line(f, line);
+}
+
 void
 ls_print_entry(struct ls_printer *p, const struct s3_entry *en)
 {
-	char size[32], when[32];
+	char size[32];
 
 	p->objects++;
 	p->bytes += en->size;
@@ -112,13 +131,8 @@ ls_print_entry(struct ls_printer *p, const struct s3_entry *en)
 		fputc('\0', p->out);
 		return;
 	case LS_NDJSON:
-		timestamp_format_rfc3339(en->mtime, when, sizeof(when));
-		fputs("{\"key\":", p->out);
-		json_write_string(p->out, en->key);
-		fprintf(p->out, ",\"size\":%llu,\"last_modified\":\"%s\",\"etag\":",
-		    (unsigned long long)en->size, when);
-		json_write_string(p->out, en->etag);
-		fputs("}\n", p->out);
+		if (ndjson_entry(p->out, en) != 0)
+			p->failed = 1;
 		return;
 	default:
 		break;
@@ -141,8 +155,9 @@ ls_print_summary(struct ls_printer *p)
 	if (p->format == LS_NUL)
 		return;
 	if (p->format == LS_NDJSON) {
-		fprintf(p->out, "{\"total_objects\":%llu,\"total_size\":%llu}\n",
-		    (unsigned long long)p->objects, (unsigned long long)p->bytes);
+		if (json_write_line(p->out, json_pack("{s:I,s:I}", "total_objects",
+		    (json_int_t)p->objects, "total_size", (json_int_t)p->bytes)) != 0)
+			p->failed = 1;
 		return;
 	}
 	if (p->human)

@@ -26,6 +26,7 @@ struct ls_printer {
 	const struct dk_log *log;	/* the note about escaped names */
 	uint64_t objects;	/* for --summarize */
 	uint64_t bytes;
+	int failed;		/* an NDJSON line not made (out of memory) or written */
 };
 
 void ls_print_prefix(struct ls_printer *p, const char *prefix);

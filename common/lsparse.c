@@ -99,70 +99,49 @@ parse_size_key(const char *s, size_t len, struct ls_entry *en)
 	return en->key != NULL;
 }
 
+/* A member that is absent, or a non-negative integer. */
+static int
+uint_or_absent(const json_t *v)
+{
+	return v == NULL || (json_is_integer(v) && json_integer_value(v) >= 0);
+}
+
 /* One --ndjson line: an object, or r2ls's {"prefix":...} for a common
- * prefix and {"total_objects":N,...} for --summarize. */
+ * prefix and {"total_objects":N,...} for --summarize. Keys and ETags as
+ * json_set_name wrote them (name_hex when not UTF-8). */
 static int
 parse_ndjson(const char *s, size_t len, struct ls_entry *en, enum ls_line_kind *kind)
 {
-	struct json_cur c = { s, s + len };
-	int have_size = 0, have_time = 0, have_prefix = 0, have_total = 0;
-	unsigned long long total = 0;
-	char *name = NULL, *val = NULL;
+	json_t *doc = json_loadb(s, len, 0, NULL), *size, *total, *when, *prefix;
+	struct dk_err ignore = { 0 };
+	int key, ok = 0;
 
-	if (!json_eat(&c, '{') || json_eat(&c, '}'))
-		return 0;
-	do {
-		if (!json_read_string(&c, &name) || !json_eat(&c, ':'))
-			goto bad;
-		if (strcmp(name, "key") == 0 || strcmp(name, "etag") == 0) {
-			char **slot = name[0] == 'k' ? &en->key : &en->etag;
-			if (!json_read_string(&c, &val))
-				goto bad;
-			free(*slot);
-			*slot = val;
-		} else if (strcmp(name, "size") == 0) {
-			if (!json_read_uint(&c, &en->size))
-				goto bad;
-			have_size = 1;
-		} else if (strcmp(name, "total_objects") == 0) {
-			if (!json_read_uint(&c, &total))
-				goto bad;
-			have_total = 1;
-		} else if (strcmp(name, "last_modified") == 0) {
-			struct dk_err e2 = { 0 };
-			if (!json_read_string(&c, &val) ||
-			    timestamp_parse_rfc3339(val, strlen(val), &en->mtime, &e2) != DK_OK)
-				goto bad;
-			free(val);
-			have_time = 1;
-		} else if (!json_skip_value(&c)) {
-			goto bad;
-		} else {
-			have_prefix |= strcmp(name, "prefix") == 0;
-		}
-		val = NULL;
-		free(name);
-		name = NULL;
-	} while (json_eat(&c, ','));
-	if (!json_eat(&c, '}'))
-		goto bad;
-	json_skip_space(&c);
-	if (c.p != c.end)
-		goto bad;
-	if (en->key != NULL && have_size && have_time) {
+	if (!json_is_object(doc))
+		goto done;
+	key = json_get_name(doc, "key", &en->key);
+	size = json_object_get(doc, "size");
+	total = json_object_get(doc, "total_objects");
+	when = json_object_get(doc, "last_modified");
+	prefix = json_object_get(doc, "prefix");
+	if (key < 0 || json_get_name(doc, "etag", &en->etag) < 0 || !uint_or_absent(size) ||
+	    !uint_or_absent(total) || (when != NULL && (!json_is_string(when) ||
+	    timestamp_parse_rfc3339(json_string_value(when), json_string_length(when), &en->mtime,
+	    &ignore) != DK_OK)))
+		goto done;
+	if (key == 1 && size != NULL && when != NULL) {
 		*kind = LS_LINE_ENTRY;
-		return 1;
+		en->size = (unsigned long long)json_integer_value(size);
+		ok = 1;
+	} else if (key == 0 && (prefix != NULL || total != NULL)) {
+		*kind = prefix != NULL ? LS_LINE_PREFIX : LS_LINE_TOTAL;
+		en->size = total == NULL ? 0 : (unsigned long long)json_integer_value(total);
+		ok = 1;
 	}
-	if (en->key == NULL && (have_prefix || have_total)) {
-		*kind = have_prefix ? LS_LINE_PREFIX : LS_LINE_TOTAL;
-		en->size = total;
-		return 1;
-	}
-bad:
-	free(name);
-	free(val);
-	entry_free(en);
-	return 0;
+done:
+	json_decref(doc);
+	if (!ok || *kind != LS_LINE_ENTRY)
+		entry_free(en);
+	return ok;
 }
 
 static int

@@ -77,63 +77,81 @@ write_nagios(FILE *f, const struct staleness_result *r, const struct staleness_p
 	fprintf(f, " count=%zu;%zu:;;0\n", r->count, p->min_count);
 }
 
-static void
-write_json_newest(FILE *f, const struct staleness_result *r)
+/* The newest backup's object, or null when none matched. */
+static json_t *
+json_newest(const struct staleness_result *r)
 {
 	const struct ls_entry *en = r->newest;
+	json_t *o;
 	char when[32];
 
-	if (en == NULL) {
-		fputs("null", f);
-		return;
-	}
+	if (en == NULL)
+		return json_null();
 	timestamp_format_rfc3339(en->mtime, when, sizeof(when));
-	fputs("{\"key\":", f);
-	json_write_string(f, en->key);
-	fprintf(f, ",\"size\":%llu,\"last_modified\":\"%s\",\"age_seconds\":%lld,\"etag\":",
-	    en->size, when, r->age);
-	if (en->etag != NULL)
-		json_write_string(f, en->etag);
-	else
-		fputs("null", f);
-	fprintf(f, ",\"checksum\":%s}", r->has_checksum ? "true" : "false");
+	o = json_object();
+	if (json_set_name(o, "key", en->key) != 0 ||
+	    json_object_update_new(o, json_pack("{s:I,s:s,s:I}", "size", (json_int_t)en->size,
+	    "last_modified", when, "age_seconds", (json_int_t)r->age)) != 0 ||
+	    (en->etag != NULL ? json_set_name(o, "etag", en->etag) :
+	    json_object_set_new(o, "etag", json_null())) != 0 ||
+	    json_object_set_new(o, "checksum", json_boolean(r->has_checksum)) != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
 }
 
+static json_t *
+json_problems(const struct staleness_result *r)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < r->nproblems; i++) {
+		if (json_array_append_new(a, json_text(r->problems[i])) != 0) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+/* The policy the answer was judged by. */
+static json_t *
+json_thresholds(const struct staleness_policy *p)
+{
+	return json_pack("{s:I,s:I,s:I,s:I,s:f,s:I,s:I,s:b}",
+	    "warn_age_seconds", (json_int_t)p->warn_age, "crit_age_seconds", (json_int_t)p->crit_age,
+	    "max_skew_seconds", (json_int_t)p->max_skew, "min_size_bytes", (json_int_t)p->min_size,
+	    "shrink", p->shrink, "history", (json_int_t)p->history,
+	    "min_count", (json_int_t)p->min_count, "require_checksum", p->require_checksum);
+}
+
+/* One line; the members in the order stalecheck(1) lists them. */
 static int
 write_json(FILE *f, const struct staleness_result *r, const struct staleness_policy *p,
     const char *prefix)
 {
 	char *summary = summary_text(r, NULL);
 	char now[32];
+	json_t *doc;
 
 	if (summary == NULL)
 		return -1;
 	timestamp_format_rfc3339(p->now, now, sizeof(now));
-	fprintf(f, "{\"status\":\"%s\",\"code\":%d,\"summary\":", staleness_state_name(r->state),
-	    r->state);
-	json_write_string(f, summary);
+	doc = json_pack("{s:s,s:i,s:o,s:o}", "status", staleness_state_name(r->state),
+	    "code", r->state, "summary", json_text(summary), "problems", json_problems(r));
 	free(summary);
-	fputs(",\"problems\":[", f);
-	for (size_t i = 0; i < r->nproblems; i++) {
-		fputs(i ? "," : "", f);
-		json_write_string(f, r->problems[i]);
+	if (json_set_name(doc, "prefix", prefix) != 0 ||
+	    json_object_update_new(doc, json_pack("{s:s,s:I,s:I,s:o,s:I,s:o}", "now", now,
+	    "objects", (json_int_t)r->objects, "count", (json_int_t)r->count,
+	    "newest", json_newest(r), "previous", (json_int_t)r->median_of,
+	    "median_previous_size", r->median_of > 0 ? json_integer((json_int_t)r->median) :
+	    json_null())) != 0 ||
+	    json_object_set_new(doc, "thresholds", json_thresholds(p)) != 0) {
+		json_decref(doc);
+		return -1;
 	}
-	fputs("],\"prefix\":", f);
-	json_write_string(f, prefix);
-	fprintf(f, ",\"now\":\"%s\",\"objects\":%zu,\"count\":%zu,\"newest\":", now, r->objects,
-	    r->count);
-	write_json_newest(f, r);
-	fprintf(f, ",\"previous\":%zu,\"median_previous_size\":", r->median_of);
-	if (r->median_of > 0)
-		fprintf(f, "%llu", r->median);
-	else
-		fputs("null", f);
-	fprintf(f, ",\"thresholds\":{\"warn_age_seconds\":%lld,\"crit_age_seconds\":%lld,"
-	    "\"max_skew_seconds\":%lld,\"min_size_bytes\":%llu,\"shrink\":%g,\"history\":%zu,"
-	    "\"min_count\":%zu,\"require_checksum\":%s}}\n", p->warn_age, p->crit_age,
-	    p->max_skew, p->min_size, p->shrink, p->history, p->min_count,
-	    p->require_checksum ? "true" : "false");
-	return 0;
+	return json_write_line(f, doc);
 }
 
 /* A label value: backslash, double quote and newline escaped. */

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # make fuzz: libFuzzer on the parsers that read untrusted bytes (S3's XML,
-# gzip, listings, SQL scripts), with ASan and UBSan. FUZZ_SECONDS per
-# target (default 60); a crash leaves its input in build/fuzz/.
-set -eu
+# gzip, listings, SQL scripts), with ASan and UBSan. The Makefile builds the
+# targets into build/fuzz/ (make fuzz-build); this seeds and runs each for
+# FUZZ_SECONDS (default 60). A crash leaves its input in build/fuzz/.
+# usage: tests/fuzz.sh                  fuzz every target that is built
+#        tests/fuzz.sh --seed NAME DIR  write NAME's seeds into DIR
+set -eu -o pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-cd "$TOP"
-mkdir -p build/fuzz
 
 # seed NAME DIR: a few valid inputs, so that fuzzing starts past the
 # first byte checks.
@@ -21,19 +22,25 @@ seed() {
 		printf '%s' '<DeleteResult><Error><Key>k</Key><Code>AccessDenied</Code><Message>m</Message></Error></DeleteResult>' >"$2/seed3";;
 	fuzz_lsparse)
 		printf '2026-11-25 03:03:24       1234 backups/x.sql.gz\n%27sPRE d/\n' "" >"$2/seed1"
-		printf '{"key":"a\\nb","size":1,"last_modified":"2026-11-25T03:03:24Z","etag":"\\"e\\""}\n' >"$2/seed2";;
+		printf '{"key":"a\\nb","size":1,"last_modified":"2026-11-25T03:03:24Z","etag":"\\"e\\""}\n' >"$2/seed2"
+		printf '{"key":"x\\ufffd","key_hex":"78ff","size":2,"last_modified":"2026-11-25T03:03:24Z"}\n{"prefix":"d/"}\n{"total_objects":1,"total_size":2}\n' >"$2/seed3";;
 	fuzz_sqlscan)
 		printf '%s\n' "SET standard_conforming_strings = off;" "CREATE FUNCTION f() RETURNS int AS \$x\$ SELECT 1; \$x\$ LANGUAGE sql;" \
 			"COPY t (a) FROM stdin;" "1\\t2" "\\." "/* a /* nested */ ; */ SELECT E'\\'';';" "\\connect db" >"$2/seed1";;
 	esac
 }
-SAN="-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
-for src in tests/fuzz/fuzz_*.c; do
-	name=$(basename "$src" .c)
-	# The library is compiled in, so that libFuzzer sees its coverage.
-	clang -std=c11 -D_GNU_SOURCE -DDRKIT_VERSION='"fuzz"' -g -O1 $SAN -Icommon \
-		$(pkg-config --cflags libpq) -o "build/fuzz/$name" "$src" common/*.c \
-		-lcurl -lssl -lcrypto -lz -lexpat -lpq -lpthread -lm
+if [ "${1:-}" = --seed ]; then
+	seed "$2" "$3"
+	exit 0
+fi
+cd "$TOP"
+targets=$(find build/fuzz -maxdepth 1 -name 'fuzz_*' -type f -perm -u+x 2>/dev/null | sort)
+if [ -z "$targets" ]; then
+	echo "fuzz: no fuzz targets in build/fuzz: run make fuzz" >&2
+	exit 1
+fi
+for target in $targets; do
+	name=$(basename "$target")
 	mkdir -p "build/fuzz/$name.corpus"
 	seed "$name" "build/fuzz/$name.corpus"
 	echo "fuzz: $name for ${FUZZ_SECONDS:-60}s"

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "sink.h"
+#include "vec.h"
 
 struct capture {
 	struct sink sink;
@@ -18,11 +19,8 @@ capture_write(struct sink *s, const void *buf, size_t len, struct dk_err *e)
 {
 	struct capture *c = (struct capture *)s;
 
-	(void)e;
-	if (c->len + len > c->cap) {
-		c->cap = (c->len + len) * 2;
-		c->buf = realloc(c->buf, c->cap);
-	}
+	if (vec_reserve((void **)&c->buf, &c->cap, c->len + len, 1) != 0)
+		return dk_fail(e, DK_EIO, "out of memory after %zu bytes", c->len);
 	memcpy(c->buf + c->len, buf, len);
 	c->len += len;
 	c->writes++;

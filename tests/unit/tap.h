@@ -5,11 +5,14 @@
 
 static int tap_failed;
 
+/* The condition is evaluated once: it may have side effects (a parse, a
+ * read) that a second evaluation would repeat or change. */
 #define CHECK(cond, ...) do { \
-	if (cond) { printf("ok - "); } \
-	else { printf("not ok - "); tap_failed++; } \
+	int tap_ok_ = (cond) ? 1 : 0; \
+	printf(tap_ok_ ? "ok - " : "not ok - "); \
+	tap_failed += !tap_ok_; \
 	printf(__VA_ARGS__); \
-	printf(cond ? "\n" : "  (%s:%d)\n", __FILE__, __LINE__); \
+	printf(tap_ok_ ? "\n" : "  (%s:%d)\n", __FILE__, __LINE__); \
 } while (0)
 
 #define TAP_END() (printf("# %d failed\n", tap_failed), tap_failed != 0)
