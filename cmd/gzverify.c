@@ -76,9 +76,7 @@ main(int argc, char **argv)
 			flags |= GZCHECK_IGNORE_TRAILING;
 			break;
 		default:
-			if ((st = cli_option(c, usage)) == CLI_NOT_MINE)
-				return cli_usage_error("unknown option");
-			if (st != CLI_CONTINUE)
+			if ((st = cli_option(c, usage)) != CLI_CONTINUE)
 				return st;
 			break;
 		}

@@ -108,9 +108,7 @@ parse_args(int argc, char **argv, struct ls_args *a)
 				return DK_EUSAGE;
 			break;
 		default:
-			if ((rc = cli_option(ch, usage)) == CLI_NOT_MINE)
-				return cli_usage_error("unknown option");
-			if (rc != CLI_CONTINUE)
+			if ((rc = cli_option(ch, usage)) != CLI_CONTINUE)
 				exit(rc);
 			break;
 		}

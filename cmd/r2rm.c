@@ -52,14 +52,10 @@ main(int argc, char **argv)
 		switch (ch) {
 		case '0': delim = '\0'; break;
 		case 'n': dry_run = 1; break;
-		default: {
-			int st = cli_option(ch, usage);
-			if (st == CLI_NOT_MINE)
-				return cli_usage_error("unknown option");
-			if (st != CLI_CONTINUE)
-				return st;
+		default:
+			if ((rc = cli_option(ch, usage)) != CLI_CONTINUE)
+				return rc;
 			break;
-		}
 		}
 	}
 	if ((c = s3_connect(&set, cli_log(), &e)) == NULL)

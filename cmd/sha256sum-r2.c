@@ -167,9 +167,7 @@ main(int argc, char **argv)
 			break;
 		case OPT_ALLOW_MISSING: o.allow_missing = 1; break;
 		default:
-			if ((st = cli_option(c, usage)) == CLI_NOT_MINE)
-				return cli_usage_error("unknown option");
-			if (st != CLI_CONTINUE)
+			if ((st = cli_option(c, usage)) != CLI_CONTINUE)
 				return st;
 			break;
 		}

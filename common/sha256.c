@@ -5,7 +5,7 @@
 
 #include <openssl/evp.h>
 
-#include "interrupt.h"
+#include "hex.h"
 #include "io.h"
 #include "sha256.h"
 
@@ -73,37 +73,15 @@ sha256_fd(int fd, const char *what, unsigned char digest[SHA256_LEN], struct dk_
 void
 sha256_hex(const unsigned char digest[SHA256_LEN], char hex[SHA256_HEXLEN + 1])
 {
-	static const char digits[] = "0123456789abcdef";
-
-	for (int i = 0; i < SHA256_LEN; i++) {
-		hex[2 * i] = digits[digest[i] >> 4];
-		hex[2 * i + 1] = digits[digest[i] & 0xf];
-	}
-	hex[SHA256_HEXLEN] = '\0';
-}
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	hex_encode(digest, SHA256_LEN, hex);
 }
 
 int
 sha256_parse_hex(const char *s, unsigned char digest[SHA256_LEN])
 {
-	for (int i = 0; i < SHA256_LEN; i++) {
-		int hi = hexval(s[2 * i]), lo = hi < 0 ? -1 : hexval(s[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return 0;
-		digest[i] = (unsigned char)(hi << 4 | lo);
-	}
-	return s[SHA256_HEXLEN] == '\0';
+	/* Digits first: a short string ends at its NUL, never read past. */
+	return strnlen(s, SHA256_HEXLEN + 1) == SHA256_HEXLEN &&
+	    hex_decode(s, digest, SHA256_LEN) == 0;
 }
 
 static int

@@ -71,7 +71,7 @@ cli_option(int ch, void (*usage)(void))
 	case CLI_OPT_NO_PROGRESS: cli_progress_mode = 0; return CLI_CONTINUE;
 	case 'h': usage(); return 0;
 	case CLI_OPT_VERSION: return cli_version();
-	default: return CLI_NOT_MINE;
+	default: return cli_usage_error("unknown option");
 	}
 }
 

@@ -42,13 +42,14 @@ enum {
 	{ "progress", no_argument, NULL, CLI_OPT_PROGRESS }, \
 	{ "no-progress", no_argument, NULL, CLI_OPT_NO_PROGRESS }
 
-/* The answer of cli_option: go on parsing, or not one of the shared. */
+/* The answer of cli_option: go on parsing. */
 #define CLI_CONTINUE (-1)
-#define CLI_NOT_MINE (-2)
+#define CLI_NOT_MINE (-2)	/* no longer returned; kept for old callers */
 
-/* Handles a shared option (-q -v -h --version --progress --no-progress);
- * returns CLI_CONTINUE, CLI_NOT_MINE, or the status to exit with now (0
- * after --help or --version). usage prints the program's help. */
+/* Handles a shared option (-q -v -h --version --progress --no-progress),
+ * or any other as an unknown one; returns CLI_CONTINUE, or the status to
+ * exit with now (0 after --help or --version, 2 for an unknown option).
+ * usage prints the program's help. */
 int cli_option(int ch, void (*usage)(void));
 
 /* Names the program and installs the SIGINT/SIGTERM flag

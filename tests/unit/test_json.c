@@ -190,7 +190,7 @@ test_stalecheck(void)
 	CHECK(stalereport_write(f, STALEREPORT_JSON, &r, &pol, "s3://b/db/") == 0,
 	    "stalecheck -f json writes");
 	fclose(f);
-	CHECK(strcmp(out, "{\"status\":\"OK\",\"code\":0,\"summary\":\"newest db/2026-11-25\xef\xbf\xbd.gz: "
+	CHECK(strcmp(out, "{\"status\":\"OK\",\"code\":0,\"summary\":\"newest db/2026-11-25\\\\xff.gz: "
 	    "6h old, 900 bytes, 2 backups\",\"problems\":[],\"prefix\":\"s3://b/db/\","
 	    "\"now\":\"2026-11-25T09:00:00Z\",\"objects\":2,\"count\":2,\"newest\":{\"key\":"
 	    "\"db/2026-11-25\xef\xbf\xbd.gz\",\"key_hex\":\"64622f323032362d31312d3235ff2e677a\","
