@@ -24,6 +24,18 @@ seed() {
 		printf '2026-11-25 03:03:24       1234 backups/x.sql.gz\n%27sPRE d/\n' "" >"$2/seed1"
 		printf '{"key":"a\\nb","size":1,"last_modified":"2026-11-25T03:03:24Z","etag":"\\"e\\""}\n' >"$2/seed2"
 		printf '{"key":"x\\ufffd","key_hex":"78ff","size":2,"last_modified":"2026-11-25T03:03:24Z"}\n{"prefix":"d/"}\n{"total_objects":1,"total_size":2}\n' >"$2/seed3";;
+	fuzz_escape)
+		printf 'backups/a b\nc\t\x1b[0m\xc2\x9b\xff\\x41' >"$2/seed1";;
+	fuzz_sumfile)
+		printf '%s  a b\n' "$(printf a | sha256sum | cut -c1-64)" >"$2/seed1"
+		printf '\\%s *a\\nb\\\\c' "$(printf a | sha256sum | cut -c1-64)" >"$2/seed2"
+		printf 'SHA256 (x) = %s' "$(printf a | sha256sum | cut -c1-64)" >"$2/seed3";;
+	fuzz_objname)
+		printf 's3://bucket/backups/x.sql.gz' >"$2/seed1"
+		printf 'r2://b/' >"$2/seed2"; printf 'bare/key' >"$2/seed3";;
+	fuzz_settings)
+		printf '[default]\naws_access_key_id = A\naws_secret_access_key = S\n\0[default]\nregion = auto\nendpoint_url = https://x.r2.example\n' >"$2/seed1"
+		printf '[profile p]\ns3 =\n  endpoint_url = http://127.0.0.1:9\n\0' >"$2/seed2";;
 	fuzz_sqlscan)
 		printf '%s\n' "SET standard_conforming_strings = off;" "CREATE FUNCTION f() RETURNS int AS \$x\$ SELECT 1; \$x\$ LANGUAGE sql;" \
 			"COPY t (a) FROM stdin;" "1\\t2" "\\." "/* a /* nested */ ; */ SELECT E'\\'';';" "\\connect db" >"$2/seed1";;
