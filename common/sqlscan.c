@@ -399,6 +399,10 @@ scan_quoted(struct sqlscan *s, const char *buf, size_t len, int eof, char q, int
 		const char *p = buf + s->pos;
 		size_t i = 0, n = len - s->pos;
 
+		if (s->encoding == SQLSCAN_ENC_BYTES) {
+			while (i < n && p[i] != q && !(escapes && p[i] == '\\'))
+				i++;
+		}
 		while (i < n && p[i] != q && !(escapes && p[i] == '\\')) {
 			size_t k = char_len(s, buf, s->pos + i, len, eof);
 			if (k == 0) {
