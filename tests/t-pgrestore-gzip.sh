@@ -9,10 +9,9 @@ need_pg
 q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 
 SRC=pgz_$$_src TGT=pgz_$$_tgt
-q -c "CREATE DATABASE $SRC" && q -d "$SRC" -f "$TOP/tests/pgrestore-fixture.sql" >/dev/null
-q -c "CREATE DATABASE $TGT"
-pg_dump "$SRC" >"$T/dump.sql"
-gzip -n -c "$T/dump.sql" >"$T/dump.sql.gz"
+q -c "CREATE DATABASE $SRC" -c "CREATE DATABASE $TGT"
+q -d "$SRC" -f "$TOP/tests/pgrestore-fixture.sql" >/dev/null
+pg_dump "$SRC" | tee "$T/dump.sql" | gzip -n >"$T/dump.sql.gz"
 size=$(stat -c %s "$T/dump.sql.gz")
 half=$(( $(wc -l <"$T/dump.sql") / 2 ))
 
