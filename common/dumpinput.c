@@ -25,6 +25,10 @@ fill(struct dumpinput *d, struct dk_err *e)
 		memmove(d->in, d->in + d->in_off, d->in_len);
 		d->in_off = 0;
 	}
+	/* A full buffer read would look like the end of input. */
+	if (d->in_len == IN_SIZE)
+		return dk_fail(e, DK_EIO, "the gzip reader stopped taking input at byte %llu",
+		    (unsigned long long)d->bytes_in);
 	ssize_t n = io_read_full(d->fd, d->in + d->in_len, IN_SIZE - d->in_len, "standard input", e);
 	if (n < 0)
 		return e->status;
