@@ -1,4 +1,4 @@
-#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,16 +15,20 @@ dumpinput_init(struct dumpinput *d, int fd)
 	d->fd = fd;
 }
 
-/* Tops up the compressed (or raw) input buffer; 0 at end of input. */
+/* Tops up the input buffer; sets in_eof at end of input. */
 static int
 fill(struct dumpinput *d, struct dk_err *e)
 {
 	if (d->in == NULL && (d->in = malloc(IN_SIZE)) == NULL)
 		return dk_fail(e, DK_EIO, "out of memory");
-	if (d->in_len > 0 && d->zs.next_in != NULL && d->zs.next_in != d->in) {
-		memmove(d->in, d->zs.next_in, d->in_len);
-		d->zs.next_in = d->in;
+	if (d->in_off > 0) {
+		memmove(d->in, d->in + d->in_off, d->in_len);
+		d->in_off = 0;
 	}
+	/* A full buffer read would look like the end of input. */
+	if (d->in_len == IN_SIZE)
+		return dk_fail(e, DK_EIO, "the gzip reader stopped taking input at byte %llu",
+		    (unsigned long long)d->bytes_in);
 	ssize_t n = io_read_full(d->fd, d->in + d->in_len, IN_SIZE - d->in_len, "standard input", e);
 	if (n < 0)
 		return e->status;
@@ -32,7 +36,6 @@ fill(struct dumpinput *d, struct dk_err *e)
 		d->in_eof = 1;
 	d->in_len += (size_t)n;
 	d->bytes_in += (uint64_t)n;
-	d->zs.next_in = d->in;
 	return DK_OK;
 }
 
@@ -44,9 +47,9 @@ start(struct dumpinput *d, struct dk_err *e)
 		if (fill(d, e) != DK_OK)
 			return e->status;
 	d->gzip = d->in_len >= 2 && d->in[0] == 0x1f && d->in[1] == 0x8b;
-	if (d->gzip && inflateInit2(&d->zs, 16 + MAX_WBITS) != Z_OK)
-		return dk_fail(e, DK_EIO, "cannot start zlib");
-	d->zs.next_in = d->in;
+	if (d->gzip && gzcheck_init(&d->gz, NULL, 0, e) != DK_OK)
+		return e->status;
+	d->gz_started = d->gzip;
 	return DK_OK;
 }
 
@@ -55,8 +58,8 @@ read_plain(struct dumpinput *d, void *buf, size_t len, struct dk_err *e)
 {
 	if (d->in_len > 0) {
 		size_t n = d->in_len < len ? d->in_len : len;
-		memcpy(buf, d->zs.next_in, n);
-		d->zs.next_in += n;
+		memcpy(buf, d->in + d->in_off, n);
+		d->in_off += n;
 		d->in_len -= n;
 		return (ssize_t)n;
 	}
@@ -66,57 +69,47 @@ read_plain(struct dumpinput *d, void *buf, size_t len, struct dk_err *e)
 	return n;
 }
 
-/* Between members: another member, or the end of the stream. */
-static int
-next_member(struct dumpinput *d, struct dk_err *e)
+/* gzcheck's word, said as the restore's: the dump is corrupt or cut. */
+static ssize_t
+gzip_failed(struct dumpinput *d, struct dk_err *e)
 {
-	if (d->in_len == 0 && !d->in_eof && fill(d, e) != DK_OK)
+	char why[sizeof(e->msg)];
+	int cut = d->gz.reason == GZ_TRUNCATED;
+
+	if (e->status != DK_EDATA)
 		return -1;
-	if (d->in_len == 0)
-		return 0;
-	if (inflateReset(&d->zs) != Z_OK)
-		return dk_fail(e, DK_EIO, "cannot reset zlib"), -1;
-	d->member_done = 0;
-	return 1;
+	snprintf(why, sizeof(why), "%s", e->msg);
+	dk_refail(e, DK_EDATA, "gzip input is %s: %s%s", cut ? "truncated" : "corrupt", why,
+	    cut ? ": the dump is incomplete" : "");
+	return -1;
 }
 
 static ssize_t
 read_gzip(struct dumpinput *d, void *buf, size_t len, struct dk_err *e)
 {
-	d->zs.next_out = buf;
-	d->zs.avail_out = (uInt)(len > (1u << 30) ? (1u << 30) : len);
-	while (d->zs.next_out == buf) {
-		if (d->member_done) {
-			int more = next_member(d, e);
-			if (more <= 0)
-				return more;
-		}
-		if (d->in_len == 0) {
-			if (d->in_eof)
-				return dk_fail(e, DK_EDATA, "gzip input is truncated after %llu bytes: "
-					       "the dump is incomplete", (unsigned long long)d->bytes_in), -1;
-			if (fill(d, e) != DK_OK)
-				return -1;
+	for (;;) {
+		size_t used, made, had = d->in_len;
+		if (gzcheck_read(&d->gz, d->in + d->in_off, d->in_len, &used, buf, len, &made, e) != DK_OK)
+			return gzip_failed(d, e);
+		d->in_off += used;
+		d->in_len -= used;
+		if (made > 0)
+			return (ssize_t)made;
+		/* Nothing came out of what there was: more input, or the end. */
+		if (had > 0 && used > 0)
 			continue;
-		}
-		d->zs.avail_in = (uInt)d->in_len;
-		int rc = inflate(&d->zs, Z_NO_FLUSH);
-		d->in_len = d->zs.avail_in;
-		if (rc == Z_STREAM_END)
-			d->member_done = 1;
-		else if (rc == Z_BUF_ERROR && d->in_len == 0)
-			continue;
-		else if (rc != Z_OK)
-			return dk_fail(e, DK_EDATA, "gzip input is corrupt near compressed byte %llu: %s",
-				       (unsigned long long)(d->bytes_in - d->in_len),
-				       d->zs.msg != NULL ? d->zs.msg : "invalid data"), -1;
+		if (d->in_eof)
+			return gzcheck_finish(&d->gz, e) == DK_OK ? 0 : gzip_failed(d, e);
+		if (fill(d, e) != DK_OK)
+			return -1;
 	}
-	return (ssize_t)((unsigned char *)d->zs.next_out - (unsigned char *)buf);
 }
 
 ssize_t
 dumpinput_read(struct dumpinput *d, void *buf, size_t len, struct dk_err *e)
 {
+	if (len == 0)
+		return 0;
 	if (!d->started && start(d, e) != DK_OK)
 		return -1;
 	return d->gzip ? read_gzip(d, buf, len, e) : read_plain(d, buf, len, e);
@@ -125,8 +118,9 @@ dumpinput_read(struct dumpinput *d, void *buf, size_t len, struct dk_err *e)
 void
 dumpinput_free(struct dumpinput *d)
 {
-	if (d->gzip)
-		inflateEnd(&d->zs);
+	if (d->gz_started)
+		gzcheck_free(&d->gz);
+	d->gz_started = 0;
 	free(d->in);
 	d->in = NULL;
 }

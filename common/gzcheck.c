@@ -1,4 +1,5 @@
 #include <inttypes.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,17 +63,23 @@ gzcheck_free(struct gzcheck *g)
 static int
 gz_fail(struct gzcheck *g, enum gzcheck_reason r, uint64_t off, const char *detail, struct dk_err *e)
 {
+	int first = e->status == DK_OK;
+
 	g->reason = r;
 	g->err_offset = off;
 	g->status = DK_EDATA;
 	if (r == GZ_NOT_GZIP)
-		return dk_fail(e, DK_EDATA, "not gzip: byte offset %" PRIu64 ": no gzip magic (1f 8b)", off);
-	if (r == GZ_TRAILING)
-		return dk_fail(e, DK_EDATA, "trailing garbage at byte offset %" PRIu64 " after member %" PRIu64,
+		dk_fail(e, DK_EDATA, "not gzip: byte offset %" PRIu64 ": no gzip magic (1f 8b)", off);
+	else if (r == GZ_TRAILING)
+		dk_fail(e, DK_EDATA, "trailing garbage at byte offset %" PRIu64 " after member %" PRIu64,
 		    off, g->members);
-	return dk_fail(e, DK_EDATA, "member %" PRIu64 ", byte offset %" PRIu64 ": %s%s%s%s",
-	    g->members, off, gzcheck_reason_str(r),
-	    detail ? " (" : "", detail ? detail : "", detail ? ")" : "");
+	else
+		dk_fail(e, DK_EDATA, "member %" PRIu64 ", byte offset %" PRIu64 ": %s%s%s%s",
+		    g->members, off, gzcheck_reason_str(r),
+		    detail ? " (" : "", detail ? detail : "", detail ? ")" : "");
+	if (first)
+		dk_err_offset(e, off);
+	return DK_EDATA;
 }
 
 /* Turns zlib's Z_DATA_ERROR message into a reason; off is where inflate
@@ -96,58 +103,50 @@ gz_fail_zlib(struct gzcheck *g, uint64_t off, struct dk_err *e)
 	return gz_fail(g, GZ_BAD_DEFLATE, off, m, e);
 }
 
-/* Inflates from buf until it is used up or the member ends; *used says how
- * much of buf was consumed. */
+/* One call of inflate from in into out; *used and *made say how much of
+ * each it took. The member ends at Z_STREAM_END. */
 static int
-gz_inflate(struct gzcheck *g, const unsigned char *buf, size_t len, size_t *used, struct dk_err *e)
+gz_inflate(struct gzcheck *g, const unsigned char *in, size_t len, size_t *used,
+    unsigned char *out, size_t outlen, size_t *made, struct dk_err *e)
 {
-	int ret, st;
+	uInt in_n = len > UINT_MAX ? UINT_MAX : (uInt)len;
+	uInt out_n = outlen > UINT_MAX ? UINT_MAX : (uInt)outlen;
+	int ret;
 
-	g->zs.next_in = (unsigned char *)buf;
-	g->zs.avail_in = (uInt)len;
-	do {
-		g->zs.next_out = g->out;
-		g->zs.avail_out = (uInt)g->outsize;
-		ret = inflate(&g->zs, Z_NO_FLUSH);
-		size_t got = g->outsize - g->zs.avail_out;
-		*used = len - g->zs.avail_in;
-		if (ret == Z_DATA_ERROR)
-			return gz_fail_zlib(g, g->in_bytes + *used, e);
-		if (ret == Z_MEM_ERROR)
-			return g->status = dk_fail(e, DK_EIO, "out of memory while inflating");
-		g->out_bytes += got;
-		if (got > 0 && g->sink != NULL && (st = sink_write(g->sink, g->out, got, e)) != DK_OK)
-			return g->status = st;
-		if (ret == Z_STREAM_END) {
-			g->in_member = 0;
-			break;
-		}
-		/* Z_BUF_ERROR: no input left and nothing more to flush. */
-	} while (ret != Z_BUF_ERROR && (g->zs.avail_in > 0 || g->zs.avail_out == 0));
+	g->zs.next_in = (unsigned char *)in;
+	g->zs.avail_in = in_n;
+	g->zs.next_out = out;
+	g->zs.avail_out = out_n;
+	ret = inflate(&g->zs, Z_NO_FLUSH);
+	*used = in_n - g->zs.avail_in;
+	*made = out_n - g->zs.avail_out;
+	g->in_bytes += *used;
+	if (ret == Z_DATA_ERROR)
+		return gz_fail_zlib(g, g->in_bytes, e);
+	if (ret == Z_MEM_ERROR)
+		return g->status = dk_fail(e, DK_EIO, "out of memory while inflating");
+	g->out_bytes += *made;
+	if (ret == Z_STREAM_END)
+		g->in_member = 0;
+	/* Z_BUF_ERROR: no input left and nothing more to flush. */
 	return DK_OK;
-}
-
-static int
-gz_feed(struct gzcheck *g, const unsigned char *buf, size_t len, struct dk_err *e)
-{
-	size_t used = 0;
-	int st = gz_inflate(g, buf, len, &used, e);
-
-	g->in_bytes += used;
-	return st;
 }
 
 static int
 gz_start_member(struct gzcheck *g, struct dk_err *e)
 {
+	unsigned char none;
+	size_t used, made;
+
 	inflateReset(&g->zs);
 	memset(&g->head, 0, sizeof(g->head));
 	inflateGetHeader(&g->zs, &g->head);
 	g->in_member = 1;
 	g->members++;
 	g->pending_1f = 0;
-	/* The 1f was held back until its 8b came. */
-	return gz_feed(g, &gz_magic1, 1, e);
+	/* The 1f was held back until its 8b came; one header byte makes
+	 * no output. */
+	return gz_inflate(g, &gz_magic1, 1, &used, &none, 1, &made, e);
 }
 
 /* Between members: the next member's magic, zero padding or garbage.
@@ -194,23 +193,51 @@ gz_between(struct gzcheck *g, const unsigned char *p, size_t len, size_t *used, 
 }
 
 int
+gzcheck_read(struct gzcheck *g, const void *in, size_t inlen, size_t *used,
+    void *out, size_t outlen, size_t *made, struct dk_err *e)
+{
+	const unsigned char *p = in;
+	unsigned char *o = out;
+	int st = DK_OK;
+
+	*used = *made = 0;
+	while (g->status == DK_OK && *made < outlen) {
+		size_t u = 0, m = 0;
+		if (g->in_member) {
+			st = gz_inflate(g, p + *used, inlen - *used, &u, o + *made, outlen - *made, &m, e);
+			/* inflate wants more input, or has ended the member. */
+			if (st == DK_OK && u == 0 && m == 0 && g->in_member)
+				break;
+		} else if (*used < inlen) {
+			st = gz_between(g, p + *used, inlen - *used, &u, e);
+		} else {
+			break;
+		}
+		*used += u;
+		*made += m;
+		if (st != DK_OK)
+			g->status = st;
+	}
+	return g->status;
+}
+
+int
 gzcheck_update(struct gzcheck *g, const void *buf, size_t len, struct dk_err *e)
 {
 	const unsigned char *p = buf;
 	int st;
 
-	while (g->status == DK_OK && len > 0) {
-		size_t used = 0;
-		if (g->in_member) {
-			st = gz_inflate(g, p, len, &used, e);
-			g->in_bytes += used;
-		} else {
-			st = gz_between(g, p, len, &used, e);
-		}
-		if (st != DK_OK)
+	while (g->status == DK_OK) {
+		size_t used, made;
+		if (gzcheck_read(g, p, len, &used, g->out, g->outsize, &made, e) != DK_OK)
+			break;
+		if (made > 0 && g->sink != NULL && (st = sink_write(g->sink, g->out, made, e)) != DK_OK)
 			return g->status = st;
 		p += used;
 		len -= used;
+		/* A full buffer may leave output inside zlib: flush it. */
+		if (len == 0 && made < g->outsize)
+			break;
 	}
 	return g->status;
 }

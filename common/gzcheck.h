@@ -46,13 +46,22 @@ struct gzcheck {
 };
 
 /* Prepares g. Decompressed bytes are written to out (NULL: discarded; the
- * caller finishes or aborts out). flags: GZCHECK_IGNORE_TRAILING or 0. */
+ * caller finishes or aborts out; unused by gzcheck_read). flags:
+ * GZCHECK_IGNORE_TRAILING or 0. */
 int gzcheck_init(struct gzcheck *g, struct sink *out, int flags, struct dk_err *e);
 
 /* Checks the next len bytes of the stream. DK_EDATA with e saying member,
  * byte offset and reason when they cannot be part of a valid stream; the
  * out sink's status when it fails. Once failed, keeps failing. */
 int gzcheck_update(struct gzcheck *g, const void *buf, size_t len, struct dk_err *e);
+
+/* The same check, pulled: decompresses from in[0, inlen) into out[0,
+ * outlen) until the input is used up or the output is full; *used and
+ * *made say how much of each. Output may still wait inside zlib when out
+ * came back full: call again, with no new input if there is none. For a
+ * reader that wants the data in its own buffer (the restore's). */
+int gzcheck_read(struct gzcheck *g, const void *in, size_t inlen, size_t *used,
+    void *out, size_t outlen, size_t *made, struct dk_err *e);
 
 /* End of input: DK_OK only when the stream was whole. */
 int gzcheck_finish(struct gzcheck *g, struct dk_err *e);

@@ -58,6 +58,121 @@ ident_cont(unsigned char c)
 	return ident_start(c) || (c >= '0' && c <= '9') || c == '$';
 }
 
+/* PostgreSQL's names of the client-only encodings (pg_encname_tbl), as
+ * clean_encoding_name leaves them: lower case, letters and digits. */
+static const struct {
+	const char *name;
+	int enc;
+} client_encodings[] = {
+	{ "sjis", SQLSCAN_ENC_SJIS }, { "shiftjis", SQLSCAN_ENC_SJIS }, { "mskanji", SQLSCAN_ENC_SJIS },
+	{ "win932", SQLSCAN_ENC_SJIS }, { "windows932", SQLSCAN_ENC_SJIS },
+	{ "shiftjis2004", SQLSCAN_ENC_SJIS },
+	{ "big5", SQLSCAN_ENC_DOUBLE }, { "win950", SQLSCAN_ENC_DOUBLE }, { "windows950", SQLSCAN_ENC_DOUBLE },
+	{ "gbk", SQLSCAN_ENC_DOUBLE }, { "win936", SQLSCAN_ENC_DOUBLE }, { "windows936", SQLSCAN_ENC_DOUBLE },
+	{ "uhc", SQLSCAN_ENC_DOUBLE }, { "win949", SQLSCAN_ENC_DOUBLE }, { "windows949", SQLSCAN_ENC_DOUBLE },
+	{ "gb18030", SQLSCAN_ENC_GB18030 },
+	{ "johab", SQLSCAN_ENC_JOHAB },
+};
+
+/* An encoding name as the server reads it: case and everything but
+ * letters and digits ignored ("Shift_JIS", "'sjis'", "WIN-932"). */
+static int
+encoding_of(const char *name, size_t n)
+{
+	char clean[64];
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)name[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
+			continue;
+		if (k + 1 == sizeof(clean))
+			return SQLSCAN_ENC_BYTES;
+		clean[k++] = (char)(c | ((c >= 'A' && c <= 'Z') ? 0x20 : 0));
+	}
+	clean[k] = '\0';
+	for (size_t i = 0; i < sizeof(client_encodings) / sizeof(client_encodings[0]); i++)
+		if (strcmp(clean, client_encodings[i].name) == 0)
+			return client_encodings[i].enc;
+	return SQLSCAN_ENC_BYTES;
+}
+
+int
+sqlscan_set_encoding(struct sqlscan *s, const char *name)
+{
+	s->encoding = s->reset_encoding = encoding_of(name, strlen(name));
+	return s->encoding;
+}
+
+/* PostgreSQL's pg_sjis_mblen, pg_big5_mblen, pg_gbk_mblen, pg_uhc_mblen,
+ * pg_gb18030_mblen and pg_johab_mblen for a high byte p[0]; avail >= 2
+ * for GB18030, which looks at the second byte. */
+static size_t
+mb_len(int enc, const unsigned char *p, size_t avail)
+{
+	switch (enc) {
+	case SQLSCAN_ENC_SJIS:
+		return p[0] >= 0xa1 && p[0] <= 0xdf ? 1 : 2;	/* half-width kana */
+	case SQLSCAN_ENC_GB18030:
+		return avail >= 2 && p[1] >= 0x30 && p[1] <= 0x39 ? 4 : 2;
+	case SQLSCAN_ENC_JOHAB:
+		return p[0] == 0x8e ? 2 : p[0] == 0x8f ? 3 : 2;
+	default:
+		return 2;
+	}
+}
+
+/* The length of the character at buf[i] as psql's lexer steps: one byte
+ * but in the client-only encodings, where a high byte takes the bytes
+ * after it (never past a newline: psql scans a line at a time). 0 when
+ * the character may go on past len and more input will come. */
+static size_t
+char_len(const struct sqlscan *s, const char *buf, size_t i, size_t len, int eof)
+{
+	const unsigned char *p = (const unsigned char *)buf + i;
+	size_t avail = len - i, n, k;
+
+	if (p[0] < 0x80 || s->encoding == SQLSCAN_ENC_BYTES)
+		return 1;
+	if (s->encoding == SQLSCAN_ENC_GB18030 && avail < 2 && !eof)
+		return 0;
+	n = mb_len(s->encoding, p, avail);
+	for (k = 1; k < n && k < avail && p[k] != '\n'; k++)
+		;
+	return k < n && k == avail && !eof ? 0 : k;
+}
+
+/* The end of the run of identifier characters from i ('$' too when
+ * dollar), a multibyte character counting whole; len when the run, or a
+ * character in it, reaches the end of what the buffer holds. */
+static size_t
+word_end(struct sqlscan *s, const char *buf, size_t i, size_t len, int eof, int dollar)
+{
+	while (i < len) {
+		unsigned char c = (unsigned char)buf[i];
+		if (c >= 0x80 && s->encoding != SQLSCAN_ENC_BYTES) {
+			size_t n = char_len(s, buf, i, len, eof);
+			if (n == 0)
+				return len;
+			i += n;
+			s->mb_at = i;
+			continue;
+		}
+		if (!ident_cont(c) || (c == '$' && !dollar))
+			break;
+		i++;
+	}
+	return i;
+}
+
+/* Whether the byte before i ends an identifier character: the later bytes
+ * of a multibyte character are letters to psql, whatever they look like. */
+static int
+ident_before(const struct sqlscan *s, const char *buf, size_t i)
+{
+	return ident_cont((unsigned char)buf[i - 1]) || s->mb_at == i;
+}
+
 /* Resets the per-statement state for the item that starts at s->pos. */
 static void
 begin_item(struct sqlscan *s)
@@ -71,39 +186,183 @@ begin_item(struct sqlscan *s)
 	memset(s->lead, 0, sizeof(s->lead));
 }
 
-/* "SET standard_conforming_strings = off" changes how the rest of the
- * script's quotes read, as it does for psql (which learns it from the
- * server). */
-static void
-note_std_strings(struct sqlscan *s, const char *p, size_t n)
-{
-	static const char name[] = "standard_conforming_strings";
-	const char *end = p + n;
+/* A token of a SET statement: a word or number, the inside of a quoted
+ * string or identifier, or one other character. */
+struct tok {
+	const char *p;
+	size_t n;
+	char kind;		/* 'w' word, 's' string, 'i' quoted identifier, 'o' other, 0 none */
+};
 
-	if (n < 4 || strncasecmp(p, "set", 3) != 0 || !is_space((unsigned char)p[3]))
+static const char *
+skip_blank(const char *p, const char *end)
+{
+	for (;;) {
+		while (p < end && is_space((unsigned char)*p))
+			p++;
+		if (end - p >= 2 && p[0] == '-' && p[1] == '-') {
+			while (p < end && *p != '\n')
+				p++;
+		} else if (end - p >= 2 && p[0] == '/' && p[1] == '*') {
+			int depth = 1;
+			for (p += 2; p < end && depth > 0; p++) {
+				if (end - p >= 2 && p[0] == '*' && p[1] == '/')
+					depth--, p++;
+				else if (end - p >= 2 && p[0] == '/' && p[1] == '*')
+					depth++, p++;
+			}
+		} else {
+			return p;
+		}
+	}
+}
+
+static const char *
+next_tok(const struct sqlscan *s, const char *p, const char *end, struct tok *t)
+{
+	int esc = !s->std_strings;
+
+	p = skip_blank(p, end);
+	t->p = p;
+	t->n = 0;
+	t->kind = 0;
+	if (p == end)
+		return p;
+	if ((*p == 'E' || *p == 'e') && end - p >= 2 && p[1] == '\'')
+		esc = 1, p++;
+	if (*p == '\'' || *p == '"') {
+		char q = *p;
+		t->kind = q == '"' ? 'i' : 's';
+		for (t->p = ++p; p < end; p++) {
+			if (q == '\'' && esc && *p == '\\' && p + 1 < end)
+				p++;
+			else if (*p == q && p + 1 < end && p[1] == q)
+				p++;
+			else if (*p == q)
+				break;
+		}
+		t->n = (size_t)(p - t->p);
+		return p < end ? p + 1 : p;
+	}
+	if (ident_cont((unsigned char)*p) && *p != '$') {
+		t->kind = 'w';
+		while (p < end && ident_cont((unsigned char)*p))
+			p++;
+		t->n = (size_t)(p - t->p);
+		return p;
+	}
+	t->kind = 'o';
+	t->n = 1;
+	return p + 1;
+}
+
+/* A keyword, unquoted; a setting's name, quoted or not (GUC names ignore
+ * case). */
+static int
+tok_is(const struct tok *t, const char *word, int quoted_too)
+{
+	return (t->kind == 'w' || (quoted_too && t->kind == 'i')) && t->n == strlen(word) &&
+	    strncasecmp(t->p, word, t->n) == 0;
+}
+
+/* PostgreSQL's parse_bool: 1, 0, or -1 for no boolean. */
+static int
+bool_value(const char *v, size_t n)
+{
+	if (n == 0)
+		return -1;
+	switch (v[0] | 0x20) {
+	case 't':
+		return n <= 4 && strncasecmp(v, "true", n) == 0 ? 1 : -1;
+	case 'y':
+		return n <= 3 && strncasecmp(v, "yes", n) == 0 ? 1 : -1;
+	case 'f':
+		return n <= 5 && strncasecmp(v, "false", n) == 0 ? 0 : -1;
+	case 'n':
+		return n <= 2 && strncasecmp(v, "no", n) == 0 ? 0 : -1;
+	case 'o':
+		if (n == 2 && strncasecmp(v, "on", 2) == 0)
+			return 1;
+		return n >= 2 && n <= 3 && strncasecmp(v, "off", n) == 0 ? 0 : -1;
+	case '1':
+		return n == 1 ? 1 : -1;
+	case '0':
+		return n == 1 ? 0 : -1;
+	}
+	return -1;
+}
+
+/* SET and RESET of the two settings that change how the rest of the script
+ * reads, as they change it for the server (and for psql, which learns them
+ * from the server): standard_conforming_strings (quotes) and
+ * client_encoding (characters). SET [SESSION | LOCAL] name {TO | =}
+ * value | DEFAULT, SET NAMES [value], RESET name | ALL; any case, quoting
+ * and comments. */
+static void
+note_setting(struct sqlscan *s, const char *p, size_t n)
+{
+	const char *end = p + n;
+	struct tok t;
+	int names, enc, b;
+
+	p = next_tok(s, p, end, &t);
+	if (tok_is(&t, "reset", 0)) {
+		next_tok(s, p, end, &t);
+		if (tok_is(&t, "client_encoding", 1) || tok_is(&t, "all", 0))
+			s->encoding = s->reset_encoding;
+		if (tok_is(&t, "standard_conforming_strings", 1) || tok_is(&t, "all", 0))
+			s->std_strings = 1;
 		return;
-	p += 4;
-	while (p < end && is_space((unsigned char)*p))
-		p++;
-	if ((size_t)(end - p) > 8 && strncasecmp(p, "session", 7) == 0 && is_space((unsigned char)p[7]))
-		for (p += 8; p < end && is_space((unsigned char)*p); p++)
-			;
-	if ((size_t)(end - p) < sizeof(name) - 1 || strncasecmp(p, name, sizeof(name) - 1) != 0)
+	}
+	if (!tok_is(&t, "set", 0))
 		return;
-	p += sizeof(name) - 1;
-	while (p < end && (is_space((unsigned char)*p) || *p == '=' || *p == '\''))
-		p++;
-	if ((size_t)(end - p) >= 2 && strncasecmp(p, "to", 2) == 0 && p + 2 < end && is_space((unsigned char)p[2]))
-		for (p += 2; p < end && (is_space((unsigned char)*p) || *p == '\''); p++)
+	p = next_tok(s, p, end, &t);
+	if (tok_is(&t, "session", 0) || tok_is(&t, "local", 0))
+		p = next_tok(s, p, end, &t);
+	names = tok_is(&t, "names", 0);
+	enc = names || tok_is(&t, "client_encoding", 1);
+	if (!enc && !tok_is(&t, "standard_conforming_strings", 1))
+		return;
+	p = next_tok(s, p, end, &t);
+	if (!names) {
+		if (!tok_is(&t, "to", 0) && !(t.kind == 'o' && *t.p == '='))
+			return;
+		next_tok(s, p, end, &t);
+	}
+	if (tok_is(&t, "default", 0) || (names && (t.kind == 0 || (t.kind == 'o' && *t.p == ';')))) {
+		if (enc)
+			s->encoding = s->reset_encoding;
+		else
+			s->std_strings = 1;
+	} else if (t.kind == 'w' || t.kind == 's' || t.kind == 'i') {
+		if (enc)
+			s->encoding = encoding_of(t.p, t.n);
+		else if ((b = bool_value(t.p, t.n)) >= 0)
+			s->std_strings = b;
+	}
+}
+
+/* psql's \encoding NAME sets the client encoding as SET does. */
+static void
+note_meta(struct sqlscan *s, const char *p, size_t n)
+{
+	static const char cmd[] = "\\encoding";
+	const size_t k = sizeof(cmd) - 1;
+	const char *end = p + n, *v;
+
+	if (n <= k || memcmp(p, cmd, k) != 0 || !is_space((unsigned char)p[k]))
+		return;
+	for (p += k; p < end && is_space((unsigned char)*p); p++)
+		;
+	if (p == end)
+		return;
+	v = p;
+	if (*p == '\'' || *p == '"')
+		for (p++; p < end && *p != *v; p++)
 			;
-	if ((size_t)(end - p) >= 3 && strncasecmp(p, "off", 3) == 0)
-		s->std_strings = 0;
-	else if ((size_t)(end - p) >= 5 && strncasecmp(p, "false", 5) == 0)
-		s->std_strings = 0;
-	else if ((size_t)(end - p) >= 2 && strncasecmp(p, "on", 2) == 0)
-		s->std_strings = 1;
-	else if ((size_t)(end - p) >= 4 && strncasecmp(p, "true", 4) == 0)
-		s->std_strings = 1;
+	while (p < end && !is_space((unsigned char)*p))
+		p++;
+	s->encoding = encoding_of(v, (size_t)(p - v));
 }
 
 /* psql's heuristic for SQL-standard function bodies: inside CREATE [OR
@@ -140,8 +399,18 @@ scan_quoted(struct sqlscan *s, const char *buf, size_t len, int eof, char q, int
 		const char *p = buf + s->pos;
 		size_t i = 0, n = len - s->pos;
 
-		while (i < n && p[i] != q && !(escapes && p[i] == '\\'))
-			i++;
+		if (s->encoding == SQLSCAN_ENC_BYTES) {
+			while (i < n && p[i] != q && !(escapes && p[i] == '\\'))
+				i++;
+		}
+		while (i < n && p[i] != q && !(escapes && p[i] == '\\')) {
+			size_t k = char_len(s, buf, s->pos + i, len, eof);
+			if (k == 0) {
+				advance(s, buf, s->pos + i);
+				return 0;
+			}
+			i += k;
+		}
 		if (i == n) {
 			advance(s, buf, len);
 			return 0;
@@ -151,7 +420,13 @@ scan_quoted(struct sqlscan *s, const char *buf, size_t len, int eof, char q, int
 			return 0;
 		}
 		if (p[i] == '\\') {
-			advance(s, buf, s->pos + i + (i + 1 < n ? 2 : 1));
+			/* The escaped character, whole. */
+			size_t k = i + 1 < n ? char_len(s, buf, s->pos + i + 1, len, eof) : 0;
+			if (k == 0 && i + 1 < n) {
+				advance(s, buf, s->pos + i);
+				return 0;
+			}
+			advance(s, buf, s->pos + i + 1 + k);
 			continue;
 		}
 		if (i + 1 < n && p[i + 1] == q) {
@@ -164,18 +439,65 @@ scan_quoted(struct sqlscan *s, const char *buf, size_t len, int eof, char q, int
 	}
 }
 
+/* The next '$' from s->pos that is a character of its own: 1 with *at
+ * there; 0 with *at where to go on from when more input comes. */
+static int
+find_dollar(const struct sqlscan *s, const char *buf, size_t len, int eof, size_t *at)
+{
+	size_t i = s->pos;
+
+	if (s->encoding == SQLSCAN_ENC_BYTES) {
+		const char *d = memchr(buf + i, '$', len - i);
+		*at = d != NULL ? (size_t)(d - buf) : len;
+		return d != NULL;
+	}
+	while (i < len && buf[i] != '$') {
+		size_t k = char_len(s, buf, i, len, eof);
+		if (k == 0)
+			break;
+		i += k;
+	}
+	*at = i;
+	return i < len && buf[i] == '$';
+}
+
+/* Whether the n bytes at a and b are the same dollar tag to psql, which
+ * compares them with every later byte of a multibyte character masked. */
+static int
+tag_equal(const struct sqlscan *s, const char *a, const char *b, size_t n)
+{
+	size_t ra = 0, rb = 0;
+
+	if (s->encoding == SQLSCAN_ENC_BYTES)
+		return memcmp(a, b, n) == 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ca = (unsigned char)a[i], cb = (unsigned char)b[i];
+		if (ra > 0)
+			ra--, ca = 0xff;
+		else if (ca >= 0x80)
+			ra = mb_len(s->encoding, (const unsigned char *)a + i, n - i) - 1;
+		if (rb > 0)
+			rb--, cb = 0xff;
+		else if (cb >= 0x80)
+			rb = mb_len(s->encoding, (const unsigned char *)b + i, n - i) - 1;
+		if (ca != cb)
+			return 0;
+	}
+	return 1;
+}
+
 static int
 scan_dollar_body(struct sqlscan *s, const char *buf, size_t len, int eof)
 {
 	const char *tag = buf + s->start + s->dolq_off;
 
 	for (;;) {
-		const char *d = memchr(buf + s->pos, '$', len - s->pos);
-		if (d == NULL) {
-			advance(s, buf, len);
+		size_t at;
+		if (!find_dollar(s, buf, len, eof, &at)) {
+			advance(s, buf, at);
 			return 0;
 		}
-		size_t at = (size_t)(d - buf);
+		const char *d = buf + at;
 		if (len - at < s->dolq_len) {
 			if (!eof) {
 				advance(s, buf, at);
@@ -184,7 +506,7 @@ scan_dollar_body(struct sqlscan *s, const char *buf, size_t len, int eof)
 			advance(s, buf, len);
 			return 0;
 		}
-		if (memcmp(d, tag, s->dolq_len) == 0) {
+		if (tag_equal(s, d, tag, s->dolq_len)) {
 			advance(s, buf, at + s->dolq_len);
 			s->state = ST_TOP;
 			return 1;
@@ -202,8 +524,7 @@ scan_dollar_open(struct sqlscan *s, const char *buf, size_t len, int eof)
 	size_t i = s->pos + 1;
 
 	if (i < len && ident_start((unsigned char)buf[i]))
-		for (i++; i < len && ident_cont((unsigned char)buf[i]) && buf[i] != '$'; i++)
-			;
+		i = word_end(s, buf, i, len, eof, 0);
 	if (i == len && !eof)
 		return 0;
 	if (i < len && buf[i] == '$') {
@@ -264,7 +585,7 @@ scan_top(struct sqlscan *s, const char *buf, size_t len, int eof, int *need)
 		s->has_text = s->has_token = 1;
 		if (c == '\'') {
 			int e = s->pos > s->start && (buf[s->pos - 1] == 'E' || buf[s->pos - 1] == 'e') &&
-			    (s->pos - 1 == s->start || !ident_cont((unsigned char)buf[s->pos - 2]));
+			    s->mb_at != s->pos && (s->pos - 1 == s->start || !ident_before(s, buf, s->pos - 1));
 			s->state = e || !s->std_strings ? ST_ESTRING : ST_SQUOTE;
 			advance(s, buf, s->pos + 1);
 			return SQLSCAN_MORE;
@@ -275,7 +596,7 @@ scan_top(struct sqlscan *s, const char *buf, size_t len, int eof, int *need)
 			return SQLSCAN_MORE;
 		}
 		if (c == '$') {
-			if (s->pos > s->start && ident_cont((unsigned char)buf[s->pos - 1])) {
+			if (s->pos > s->start && ident_before(s, buf, s->pos)) {
 				advance(s, buf, s->pos + 1);
 				continue;
 			}
@@ -288,9 +609,7 @@ scan_top(struct sqlscan *s, const char *buf, size_t len, int eof, int *need)
 			continue;
 		}
 		if (ident_start(c)) {
-			size_t i = s->pos + 1;
-			while (i < len && ident_cont((unsigned char)buf[i]))
-				i++;
+			size_t i = word_end(s, buf, s->pos, len, eof, 1);
 			if (i == len && !eof) {
 				*need = 1;
 				return SQLSCAN_MORE;
@@ -300,9 +619,11 @@ scan_top(struct sqlscan *s, const char *buf, size_t len, int eof, int *need)
 			continue;
 		}
 		if (c >= '0' && c <= '9') {
-			size_t i = s->pos + 1;
-			while (i < len && ident_cont((unsigned char)buf[i]) && buf[i] != '$')
-				i++;
+			size_t i = word_end(s, buf, s->pos + 1, len, eof, 0);
+			if (i == len && !eof) {
+				*need = 1;
+				return SQLSCAN_MORE;
+			}
 			advance(s, buf, i);
 			continue;
 		}
@@ -372,7 +693,10 @@ scan_block(struct sqlscan *s, const char *buf, size_t len, int eof)
 			advance(s, buf, s->pos + 2);
 			s->comment_depth++;
 		} else {
-			advance(s, buf, s->pos + 1);
+			size_t k = char_len(s, buf, s->pos, len, eof);
+			if (k == 0)
+				return 0;
+			advance(s, buf, s->pos + k);
 		}
 	}
 	return 0;
@@ -382,7 +706,9 @@ static enum sqlscan_event
 finish_item(struct sqlscan *s, const char *buf, enum sqlscan_event ev)
 {
 	if (ev == SQLSCAN_STATEMENT)
-		note_std_strings(s, buf + s->start, s->end - s->start);
+		note_setting(s, buf + s->start, s->end - s->start);
+	else if (ev == SQLSCAN_META)
+		note_meta(s, buf + s->start, s->end - s->start);
 	return ev;
 }
 
@@ -447,6 +773,7 @@ sqlscan_shift(struct sqlscan *s, size_t n)
 	s->start -= n;
 	s->pos -= n;
 	s->end = s->end >= n ? s->end - n : 0;
+	s->mb_at = s->mb_at >= n ? s->mb_at - n : 0;
 }
 
 void

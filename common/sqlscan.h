@@ -27,6 +27,9 @@ enum sqlscan_event {
 struct sqlscan {
 	int state;		/* top level, or inside a quote or comment */
 	int std_strings;	/* standard_conforming_strings as SET by the script */
+	int encoding;		/* how psql splits characters: SQLSCAN_ENC_* */
+	int reset_encoding;	/* what RESET client_encoding goes back to */
+	size_t mb_at;		/* just after the last multibyte character of a word */
 	int comment_depth;	/* nested slash-star comments */
 	int paren_depth;
 	int begin_depth;	/* BEGIN ... END of a SQL-standard function body */
@@ -44,7 +47,26 @@ struct sqlscan {
 	unsigned long item_line;	/* line where the reported item begins */
 };
 
+/* Client encodings in which a multibyte character's later bytes may be
+ * ASCII ('\\', ';', digits): psql's lexer steps over such a character
+ * whole, and so does this one. All others are scanned byte by byte. */
+enum sqlscan_encoding {
+	SQLSCAN_ENC_BYTES = 0,	/* UTF8, EUC_*, LATIN*, ...: any server encoding */
+	SQLSCAN_ENC_SJIS,	/* SJIS, SHIFT_JIS_2004 */
+	SQLSCAN_ENC_DOUBLE,	/* BIG5, GBK, UHC: a high byte leads two */
+	SQLSCAN_ENC_GB18030,	/* two bytes, or four when the second is a digit */
+	SQLSCAN_ENC_JOHAB,
+};
+
 void sqlscan_init(struct sqlscan *s);
+
+/* The session's client encoding, by any of PostgreSQL's names for it
+ * ("SJIS", "Shift_JIS", "win932", ...): for a caller that knows how the
+ * session starts (PGCLIENTENCODING); RESET returns to it. The script's own
+ * SET client_encoding, SET NAMES, RESET and \encoding lines are followed
+ * without the caller, from the next statement on, as the server applies
+ * them. Returns the SQLSCAN_ENC_* it scans with. */
+int sqlscan_set_encoding(struct sqlscan *s, const char *name);
 
 /* Scans buf[s->pos, len). eof: no more input will come. */
 enum sqlscan_event sqlscan_next(struct sqlscan *s, const char *buf, size_t len, int eof);

@@ -71,6 +71,33 @@ check(const struct blob *b, size_t step, int flags, struct gzcheck *g, struct ca
 	return st;
 }
 
+/* The pull form over b: input in pieces of instep, output into a buffer
+ * of outstep bytes, as the restore reads; the data lands in out. */
+static int
+pull(const struct blob *b, size_t instep, size_t outstep, struct gzcheck *g, struct blob *out, struct dk_err *e)
+{
+	unsigned char buf[64];
+	size_t off = 0, have = 0;
+	int st;
+
+	dk_err_clear(e);
+	out->len = 0;
+	gzcheck_init(g, NULL, 0, e);
+	for (;;) {
+		size_t used, made;
+		if ((st = gzcheck_read(g, b->p + off, have, &used, buf, outstep, &made, e)) != DK_OK)
+			return st;
+		off += used;
+		have -= used;
+		blob_add(out, buf, made);
+		if (made > 0 || (used > 0 && have > 0))
+			continue;
+		if (off + have == b->len)
+			return gzcheck_finish(g, e);
+		have = b->len - off < have + instep ? b->len - off : have + instep;
+	}
+}
+
 static unsigned char *
 text(size_t len)
 {
@@ -123,6 +150,31 @@ main(void)
 		    "three members (one empty, one with every header field) and zero padding pass, step %zu", step);
 		free_all(&g, &out);
 	}
+
+	struct blob got = { 0 };
+	for (size_t step = 1; step <= 64; step *= 8) {
+		st = pull(&multi, step, step, &g, &got, &e);
+		CHECK(st == DK_OK && got.len == 6000 && memcmp(got.p, t, 6000) == 0,
+		    "pulled through a %zu-byte buffer, the same members give the same data", step);
+		gzcheck_free(&g);
+	}
+	st = pull(&one, 4096, 64, &g, &got, &e);
+	CHECK(st == DK_OK && got.len == 300000 && memcmp(got.p, t, 300000) == 0,
+	    "pulled 64 bytes at a time, a member with much output per input byte comes out whole");
+	gzcheck_free(&g);
+	b.len = 0;
+	blob_add(&b, one.p, one.len);
+	blob_add(&b, "x", 1);
+	st = pull(&b, 4096, 64, &g, &got, &e);
+	CHECK(st == DK_EDATA && g.reason == GZ_TRAILING && g.err_offset == one.len,
+	    "pulled, trailing garbage fails as pushed: %s", e.msg);
+	CHECK(e.has_offset && e.offset == one.len, "and the error record holds the offset");
+	gzcheck_free(&g);
+	struct blob short1 = { one.p, one.len - 3 };
+	st = pull(&short1, 4096, 64, &g, &got, &e);
+	CHECK(st == DK_EDATA && g.reason == GZ_TRUNCATED, "pulled, a cut member fails as truncated: %s", e.msg);
+	gzcheck_free(&g);
+	free(got.p);
 
 	/* Every truncation of the multi-member stream before its padding;
 	 * a cut at a member's end leaves a shorter valid stream. */

@@ -94,6 +94,8 @@ test_random(void)
 	static const char *const atoms[] = {
 		"'", "''", "\"", "$$", "$a$", "$1", "E'", "e", "\\", ";", "(", ")", "--", "/*", "*/",
 		"\n", " ", "begin", "end", "case", "create ", "function ", "x", "\\c x\n", "é",
+		"SET client_encoding = 'SJIS';", "set names gb18030;", "\\encoding johab\n", "RESET ALL;",
+		"\x95", "\x81\x39", "\x8f", "1",
 	};
 	unsigned seed = 12345;
 	int mismatches = 0;
@@ -141,6 +143,121 @@ test_copy_end(void)
 	CHECK(sqlscan_copy_end(".\n", 2, 0, 0, &data, &term) == 0 && data == 2,
 	      "not at the beginning of a line: no terminator");
 	CHECK(sqlscan_count_lines("a\nb\n\n", 5) == 3, "lines are counted");
+}
+
+/* Client encodings whose multibyte characters hold ASCII bytes: the
+ * character 0x95 0x5C (SJIS) ends in a backslash that is none. */
+static void
+test_encodings(void)
+{
+	static const struct {
+		const char *set, *ch, *name;
+	} enc[] = {
+		{ "SET client_encoding = 'SJIS';", "\x95\\", "SJIS" },
+		{ "SET client_encoding = 'BIG5';", "\xa5\\", "BIG5" },
+		{ "SET client_encoding = 'GBK';", "\x95\\", "GBK" },
+		{ "SET client_encoding = 'GB18030';", "\x95\\", "GB18030" },
+		{ "SET client_encoding = 'UHC';", "\x81\\", "UHC" },
+		{ "SET client_encoding = 'JOHAB';", "\x8a\\", "JOHAB" },
+		{ "SET client_encoding = 'SHIFT_JIS_2004';", "\x95\\", "SHIFT_JIS_2004" },
+	};
+	char in[512], want[1024];
+
+	for (size_t i = 0; i < sizeof(enc) / sizeof(enc[0]); i++) {
+		const char *set = enc[i].set, *c = enc[i].ch, *name = enc[i].name;
+		snprintf(in, sizeof(in), "%s\nSET standard_conforming_strings = off;\n"
+		    "INSERT INTO t VALUES ('%s');\nCOMMENT ON TABLE t IS '%s';\nSELECT 1;\n", set, c, c);
+		snprintf(want, sizeof(want), "S1[%s]S2[SET standard_conforming_strings = off;]"
+		    "S3[INSERT INTO t VALUES ('%s');]S4[COMMENT ON TABLE t IS '%s';]S5[SELECT 1;]END0[]", set, c, c);
+		expect(name, in, want);
+		snprintf(in, sizeof(in), "%s\nSELECT E'%s', E'%s\\'';\nSELECT 2;\n", set, c, c);
+		snprintf(want, sizeof(want), "S1[%s]S2[SELECT E'%s', E'%s\\'';]S3[SELECT 2;]END0[]", set, c, c);
+		expect(name, in, want);
+		snprintf(in, sizeof(in), "%s\nCREATE TABLE %s (\"%s\" int);\nSELECT E'\\%s';\n", set, c, c, c);
+		snprintf(want, sizeof(want), "S1[%s]S2[CREATE TABLE %s (\"%s\" int);]S3[SELECT E'\\%s';]END0[]",
+		    set, c, c, c);
+		expect(name, in, want);
+		snprintf(in, sizeof(in), "%s\nCREATE FUNCTION f() RETURNS text AS $%s$ SELECT '$%s'; $%s$ LANGUAGE sql;\n"
+		    "SELECT %s$1, 1%s$a$;\n", set, c, c, c, c, c);
+		snprintf(want, sizeof(want), "S1[%s]S2[CREATE FUNCTION f() RETURNS text AS $%s$ SELECT '$%s'; $%s$ "
+		    "LANGUAGE sql;]S3[SELECT %s$1, 1%s$a$;]END0[]", set, c, c, c, c, c);
+		expect(name, in, want);
+	}
+	expect("without the encoding, the same bytes end in a backslash",
+	       "SET standard_conforming_strings = off;\nINSERT INTO t VALUES ('\x95\\');\nSELECT 1;\n",
+	       "S1[SET standard_conforming_strings = off;]INC4[]");
+	expect("UTF8 again: the backslash escapes",
+	       "SET client_encoding = 'SJIS';\nSET client_encoding = 'UTF8';\nSELECT E'\x95\\'';\n",
+	       "S1[SET client_encoding = 'SJIS';]S2[SET client_encoding = 'UTF8';]S3[SELECT E'\x95\\'';]END0[]");
+	expect("RESET client_encoding goes back",
+	       "SET client_encoding = 'SJIS';\nRESET client_encoding;\nSELECT E'\x95\\'';\n",
+	       "S1[SET client_encoding = 'SJIS';]S2[RESET client_encoding;]S3[SELECT E'\x95\\'';]END0[]");
+	expect("SET client_encoding TO DEFAULT goes back",
+	       "SET client_encoding = 'SJIS';\nset Client_Encoding to default;\nSELECT E'\x95\\'';\n",
+	       "S1[SET client_encoding = 'SJIS';]S2[set Client_Encoding to default;]S3[SELECT E'\x95\\'';]END0[]");
+	expect("\\encoding sets it as psql does",
+	       "\\encoding SJIS\nSELECT E'\x95\\';\n",
+	       "M1[\\encoding SJIS]S2[SELECT E'\x95\\';]END0[]");
+	expect("\\encoding quoted, an alias",
+	       "\\encoding 'Shift_JIS'\nSELECT E'\x95\\';\n",
+	       "M1[\\encoding 'Shift_JIS']S2[SELECT E'\x95\\';]END0[]");
+
+	static const char *const spellings[] = {
+		"set client_encoding to sjis;", "SET client_encoding TO 'Shift_JIS';",
+		"SET SESSION client_encoding = \"SJIS\";", "SET LOCAL client_encoding = 'ms-kanji';",
+		"SET /* x; */ client_encoding /* y */ = E'win932';", "SET NAMES 'windows932';",
+		"SET \"client_encoding\" = 'sjis';", "SET client_encoding='BIG5';", "set names 'win950';",
+		"SET client_encoding = 'windows936';", "SET client_encoding = 'win949';",
+		"SET client_encoding = 'gb-18030';",
+	};
+	for (size_t i = 0; i < sizeof(spellings) / sizeof(spellings[0]); i++) {
+		snprintf(in, sizeof(in), "%s\nSELECT E'\x95\\';\n", spellings[i]);
+		snprintf(want, sizeof(want), "S1[%s]S2[SELECT E'\x95\\';]END0[]", spellings[i]);
+		expect(spellings[i], in, want);
+	}
+	expect("a -- comment inside the SET",
+	       "SET client_encoding -- to what\n TO 'SJIS';\nSELECT E'\x95\\';\n",
+	       "S1[SET client_encoding -- to what\n TO 'SJIS';]S3[SELECT E'\x95\\';]END0[]");
+	expect("other settings and unknown names change nothing",
+	       "SET search_path = 'SJIS';\nSET client_encoding = 'no such';\nSELECT E'\x95\\'';\n",
+	       "S1[SET search_path = 'SJIS';]S2[SET client_encoding = 'no such';]S3[SELECT E'\x95\\'';]END0[]");
+
+	/* GB18030: a digit second byte makes four bytes. */
+	expect("GB18030 four-byte character in an identifier",
+	       "SET client_encoding = 'GB18030';\nCREATE TABLE t\x81\x39\\0 (a int);\n",
+	       "S1[SET client_encoding = 'GB18030';]S2[CREATE TABLE t\x81\x39\\0 (a int);]END0[]");
+	/* JOHAB: a later byte may be ';'. */
+	expect("JOHAB character whose second byte is a semicolon",
+	       "SET client_encoding = 'JOHAB';\nCREATE TABLE t\x8a;x (a int);\n",
+	       "S1[SET client_encoding = 'JOHAB';]S2[CREATE TABLE t\x8a;x (a int);]END0[]");
+	expect("SJIS half-width kana are one byte",
+	       "SET client_encoding = 'SJIS';\nSELECT E'\xb1\\'';\n",
+	       "S1[SET client_encoding = 'SJIS';]S2[SELECT E'\xb1\\'';]END0[]");
+	expect("a character never takes the newline",
+	       "SET client_encoding = 'SJIS';\nSELECT 1 -- \x95\nAS \x95\n;\n",
+	       "S1[SET client_encoding = 'SJIS';]S2[SELECT 1 -- \x95\nAS \x95\n;]END0[]");
+
+	struct sqlscan s;
+	sqlscan_init(&s);
+	CHECK(sqlscan_set_encoding(&s, "Shift_JIS") == SQLSCAN_ENC_SJIS &&
+	    sqlscan_set_encoding(&s, "gb18030") == SQLSCAN_ENC_GB18030 &&
+	    sqlscan_set_encoding(&s, "UTF8") == SQLSCAN_ENC_BYTES &&
+	    sqlscan_set_encoding(&s, "EUC_JP") == SQLSCAN_ENC_BYTES,
+	    "sqlscan_set_encoding knows the client-only encodings by name");
+	sqlscan_set_encoding(&s, "SJIS");
+	const char *reset = "SET client_encoding = 'UTF8';\nRESET client_encoding;\nSELECT E'\x95\\';";
+	enum sqlscan_event ev;
+	int n = 0;
+	while ((ev = sqlscan_next(&s, reset, strlen(reset), 1)) == SQLSCAN_STATEMENT)
+		n++;
+	CHECK(n == 3 && ev == SQLSCAN_END, "RESET returns to the encoding the caller set");
+
+	/* COPY data goes to the server as bytes: only a line "\." ends it,
+	 * whatever the line before ends in. */
+	size_t data, term;
+	const char *copy = "1\t\x95\\\n\x95\\.\n\\.\n";
+	CHECK(sqlscan_copy_end(copy, strlen(copy), 1, 0, &data, &term) == 1 && data == 9 && term == 3,
+	    "COPY data in SJIS: the terminator is the line \\. after the data");
 }
 
 int
@@ -210,6 +327,7 @@ main(void)
 	expect("non-ASCII identifiers and strings", "SELECT 'é;' AS ñ;",
 	       "S1[SELECT 'é;' AS ñ;]END0[]");
 	test_copy_end();
+	test_encodings();
 	test_random();
 	return TAP_END();
 }
