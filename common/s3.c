@@ -9,6 +9,7 @@
 #include <time.h>
 #include <openssl/evp.h>
 
+#include "hex.h"
 #include "interrupt.h"
 #include "s3.h"
 #include "s3err.h"
@@ -176,8 +177,7 @@ payload_sha256_hex(const void *data, size_t len, char out[65])
 	unsigned int n = 0;
 
 	EVP_Digest(data, len, md, &n, EVP_sha256(), NULL);
-	for (unsigned i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	hex_encode(md, sizeof(md), out);
 }
 
 /* The path as signed and sent: "/BUCKET/KEY" path-style, "/KEY" when the
