@@ -7,6 +7,8 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/random.h>
 #include <openssl/evp.h>
 
 #include "hex.h"
@@ -22,6 +24,7 @@ struct s3_client {
 	char *host;		/* "host[:port]" */
 	int virtual_host;	/* AWS: https://BUCKET.s3.REGION.amazonaws.com */
 	int retries;
+	unsigned short jitter[3];	/* erand48 state, seeded per client */
 	struct s3_op *waiting;	/* ops sleeping until their retry time */
 	struct s3_op *finished;	/* ops done, not yet handed out */
 	int pending;
@@ -49,6 +52,21 @@ env_long(const char *name, long dflt, long min, long max)
 	return (*end != '\0' || n < min || n > max) ? dflt : n;
 }
 
+/* A seed no other process shares: the kernel's randomness, or, should
+ * that fail, the time and the process id. */
+static void
+jitter_seed(unsigned short x[3])
+{
+	struct timespec ts;
+
+	if (getrandom(x, 3 * sizeof(x[0]), GRND_NONBLOCK) == (ssize_t)(3 * sizeof(x[0])))
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	x[0] = (unsigned short)ts.tv_nsec;
+	x[1] = (unsigned short)(ts.tv_nsec >> 16) ^ (unsigned short)getpid();
+	x[2] = (unsigned short)ts.tv_sec;
+}
+
 struct s3_client *
 s3_client_new(const struct settings *set, const struct dk_log *log, struct dk_err *e)
 {
@@ -61,6 +79,7 @@ s3_client_new(const struct settings *set, const struct dk_log *log, struct dk_er
 	c->set = set;
 	c->log = log;
 	c->retries = (int)env_long("DRKIT_RETRIES", 5, 0, 100);
+	jitter_seed(c->jitter);
 	c->http = http_pool_new(set->ca_bundle, env_long("DRKIT_STALL_TIMEOUT", 30, 1, 3600), e);
 	if (c->http == NULL) {
 		free(c);
@@ -350,13 +369,17 @@ s3_fail(struct s3_client *c, struct dk_err *e, const char *bucket, const char *k
 	return dk_err_http(e, http_status, code);
 }
 
-/* Exponential backoff with full jitter: 0.25 s doubling to 20 s at most. */
-static double
-backoff_seconds(int tries)
+/* Exponential backoff with equal jitter: a cap of 0.25 s doubling to 20 s,
+ * and a wait between half the cap and the cap. Equal, not full, jitter on
+ * purpose: the fixed half gives a service that said SlowDown or 503 a real
+ * pause on every try, and the random half, drawn from this client's own
+ * seed, keeps processes that failed together from retrying together. */
+double
+s3_backoff(struct s3_client *c, int tries)
 {
 	double cap = fmin(20.0, 0.25 * pow(2.0, tries - 1));
 
-	return cap * (0.5 + 0.5 * ((double)random() / (double)RAND_MAX));
+	return cap * (0.5 + 0.5 * erand48(c->jitter));
 }
 
 /* One line per attempt for -v; the URL carries no secret (credentials
@@ -408,7 +431,7 @@ op_finish(struct s3_client *c, struct s3_op *op)
 static void
 op_retry_later(struct s3_client *c, struct s3_op *op)
 {
-	op->retry_at = now_seconds() + backoff_seconds(op->tries);
+	op->retry_at = now_seconds() + s3_backoff(c, op->tries);
 	op->next = c->waiting;
 	c->waiting = op;
 }
@@ -513,39 +536,70 @@ wake_waiting(struct s3_client *c)
 	}
 }
 
+/* Takes want (any op when want is NULL) off the finished list. */
+static struct s3_op *
+finished_take(struct s3_client *c, const struct s3_op *want)
+{
+	struct s3_op **pp = &c->finished, *op;
+
+	for (; (op = *pp) != NULL; pp = &op->next) {
+		if (want != NULL && op != want)
+			continue;
+		*pp = op->next;
+		op->next = NULL;
+		c->pending--;
+		return op;
+	}
+	return NULL;
+}
+
+/* Moves the transfers along for at most the time left before deadline:
+ * restarts ops whose backoff has passed and settles one that finished. */
+static void
+client_poll(struct s3_client *c, double deadline)
+{
+	struct http_call *h;
+	int slice = c->waiting != NULL ? 50 : 200;
+	int left;
+
+	wake_waiting(c);
+	left = (int)((deadline - now_seconds()) * 1000.0);
+	if (slice > left)	/* the caller has other work waiting */
+		slice = left > 1 ? left : 1;
+	if ((h = http_wait(c->http, slice)) != NULL) {
+		struct s3_op *op = (struct s3_op *)((char *)h - offsetof(struct s3_op, call));
+		op_settle(c, op, h->kept_before);
+		return;
+	}
+	if (http_running(c->http) == 0 && c->waiting != NULL) {
+		struct timespec ts = { 0, 20 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* Waits up to timeout_ms for want (any op when NULL) to finish. Other ops
+ * that finish meanwhile stay on the finished list for a later s3_next. */
+static struct s3_op *
+client_wait(struct s3_client *c, const struct s3_op *want, int timeout_ms)
+{
+	double deadline = now_seconds() + timeout_ms / 1000.0;
+	struct s3_op *op;
+
+	for (;;) {
+		if ((op = finished_take(c, want)) != NULL)
+			return op;
+		if (c->pending == 0)
+			return NULL;
+		client_poll(c, deadline);
+		if (now_seconds() >= deadline)
+			return finished_take(c, want);
+	}
+}
+
 struct s3_op *
 s3_next(struct s3_client *c, int timeout_ms)
 {
-	double deadline = now_seconds() + timeout_ms / 1000.0;
-
-	for (;;) {
-		struct s3_op *op = c->finished;
-		if (op != NULL) {
-			c->finished = op->next;
-			op->next = NULL;
-			c->pending--;
-			return op;
-		}
-		if (c->pending == 0)
-			return NULL;
-		wake_waiting(c);
-		int slice = c->waiting != NULL ? 50 : 200;
-		int left = (int)((deadline - now_seconds()) * 1000.0);
-		if (slice > left)	/* the caller has other work waiting */
-			slice = left > 1 ? left : 1;
-		struct http_call *h = http_wait(c->http, slice);
-		if (h != NULL) {
-			op = (struct s3_op *)((char *)h - offsetof(struct s3_op, call));
-			op_settle(c, op, h->kept_before);
-			continue;
-		}
-		if (http_running(c->http) == 0 && c->waiting != NULL) {
-			struct timespec ts = { 0, 20 * 1000 * 1000 };
-			nanosleep(&ts, NULL);
-		}
-		if (now_seconds() >= deadline)
-			return NULL;
-	}
+	return client_wait(c, NULL, timeout_ms);
 }
 
 int
@@ -572,8 +626,8 @@ s3_run(struct s3_client *c, struct s3_op *op, struct dk_err *e)
 	if ((rc = s3_submit(c, op, e)) != DK_OK)
 		return rc;
 	do {
-		done = s3_next(c, 1000);
-	} while (done != op && !(done == NULL && c->pending == 0));
+		done = client_wait(c, op, 1000);
+	} while (done == NULL && c->pending > 0);
 	if (op->status != DK_OK)
 		*e = op->err;
 	return op->status;

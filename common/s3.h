@@ -86,7 +86,12 @@ int s3_pending(struct s3_client *c);
 /* Stops every op in flight (cleanup after an interruption or failure). */
 void s3_cancel_all(struct s3_client *c);
 
-/* Runs op alone to completion; returns op->status and copies its error. */
+/* Seconds to wait before try number tries + 1 (tries >= 1): exponential,
+ * capped, with jitter from a seed of this client's own. */
+double s3_backoff(struct s3_client *c, int tries);
+
+/* Runs op to completion; returns op->status and copies its error. Other
+ * ops that finish meanwhile are kept for s3_next. */
 int s3_run(struct s3_client *c, struct s3_op *op, struct dk_err *e);
 
 /* Maps an S3 failure (HTTP status, S3 error code) to a status and message
