@@ -67,6 +67,33 @@ jitter_seed(unsigned short x[3])
 	x[2] = (unsigned short)ts.tv_sec;
 }
 
+/* The endpoint's "scheme://host[:port]" and "host[:port]", by libcurl's
+ * URL parser; a path after the host is not part of either. */
+static int
+endpoint_split(const char *endpoint, char **base, char **host, struct dk_err *e)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *name = NULL, *port = NULL;
+	int rc = DK_OK;
+
+	if (u == NULL)
+		return dk_fail(e, DK_EIO, "out of memory");
+	if (curl_url_set(u, CURLUPART_URL, endpoint, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &name, 0) != CURLUE_OK)
+		rc = dk_fail(e, DK_ECONFIG, "endpoint %s: not a URL the client can read", endpoint);
+	else if (curl_url_get(u, CURLUPART_PORT, &port, 0) != CURLUE_OK)
+		port = NULL;	/* none given: the scheme's own */
+	if (rc == DK_OK && (asprintf(host, "%s%s%s", name, port ? ":" : "", port ? port : "") < 0 ||
+	    asprintf(base, "%s://%s", scheme, *host) < 0))
+		rc = dk_fail(e, DK_EIO, "out of memory");
+	curl_free(scheme);
+	curl_free(name);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return rc;
+}
+
 struct s3_client *
 s3_client_new(const struct settings *set, const struct dk_log *log, struct dk_err *e)
 {
@@ -86,10 +113,10 @@ s3_client_new(const struct settings *set, const struct dk_log *log, struct dk_er
 		return NULL;
 	}
 	if (set->endpoint != NULL) {
-		const char *h = strstr(set->endpoint, "://") + 3;
-		const char *slash = strchr(h, '/');
-		c->host = slash ? strndup(h, (size_t)(slash - h)) : strdup(h);
-		c->base = strndup(set->endpoint, (size_t)(h - set->endpoint) + strlen(c->host));
+		if (endpoint_split(set->endpoint, &c->base, &c->host, e) != DK_OK) {
+			s3_client_free(c);
+			return NULL;
+		}
 	} else {
 		c->virtual_host = 1;
 		if (asprintf(&c->host, "s3.%s.amazonaws.com", set->region) < 0)

@@ -1,7 +1,7 @@
 /* The S3 engine against a loopback server that answers every request with
  * 200 after a delay the key names ("slow" waits): s3_run keeps an op that
- * finished while it waited for its own, and retry waits differ from one
- * client to the next. */
+ * finished while it waited for its own, retry waits differ from one
+ * client to the next, and the endpoint is read as a URL. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -118,6 +118,19 @@ test_backoff(struct s3_client *a, struct s3_client *b)
 	CHECK(differ, "two clients do not wait the same schedule");
 }
 
+static void
+test_endpoint(void)
+{
+	struct settings set = { .access_key = "AKID", .secret_key = "SECRET",
+	    .region = "auto", .endpoint = "http://", .path_style = 1 };
+	struct dk_err e = { 0 };
+	struct s3_client *c = s3_client_new(&set, NULL, &e);
+
+	CHECK(c == NULL && e.status == DK_ECONFIG, "an endpoint without a host is a "
+	    "configuration error: %s", e.msg);
+	s3_client_free(c);
+}
+
 int
 main(void)
 {
@@ -137,6 +150,7 @@ main(void)
 		return TAP_END();
 	test_run_keeps_others(a);
 	test_backoff(a, b);
+	test_endpoint();
 	s3_client_free(a);
 	s3_client_free(b);
 	return TAP_END();
