@@ -17,30 +17,42 @@ check_class(long http, const char *code, int status, enum dk_reason reason, int 
 	    status, (int)reason, transient ? "" : "not ");
 }
 
+static const struct {
+	long http;
+	const char *code;
+	int status;
+	enum dk_reason reason;
+	int transient;
+} table[] = {
+	{ 403, "SignatureDoesNotMatch", DK_ECONFIG, DK_R_CREDENTIALS, 0 },
+	{ 400, "AuthorizationHeaderMalformed", DK_ECONFIG, DK_R_CREDENTIALS, 0 },
+	{ 403, "InvalidAccessKeyId", DK_ECONFIG, DK_R_CREDENTIALS, 0 },
+	{ 400, "ExpiredToken", DK_ECONFIG, DK_R_CREDENTIALS, 0 },
+	{ 403, "AccessDenied", DK_ECONFIG, DK_R_DENIED, 0 },
+	{ 404, "NoSuchBucket", DK_ENOTFOUND, DK_R_NO_SUCH_BUCKET, 0 },
+	{ 404, "NoSuchKey", DK_ENOTFOUND, DK_R_NO_SUCH_KEY, 0 },
+	{ 400, "InvalidBucketName", DK_EUSAGE, DK_R_NONE, 0 },
+	{ 412, "PreconditionFailed", DK_ESAFETY, DK_R_EXISTS, 0 },
+	{ 503, "SlowDown", DK_ESERVICE, DK_R_NONE, 1 },
+	{ 400, "RequestTimeout", DK_ESERVICE, DK_R_NONE, 1 },
+	{ 500, "InternalError", DK_ESERVICE, DK_R_NONE, 1 },
+	/* A HEAD answer has no body: the status alone decides. */
+	{ 404, NULL, DK_ENOTFOUND, DK_R_NO_SUCH_KEY, 0 },
+	{ 403, "", DK_ECONFIG, DK_R_DENIED, 0 },
+	{ 412, NULL, DK_ESAFETY, DK_R_EXISTS, 0 },
+	{ 429, NULL, DK_ESERVICE, DK_R_NONE, 1 },
+	{ 502, NULL, DK_ESERVICE, DK_R_NONE, 1 },
+	{ 503, "SomethingNew", DK_ESERVICE, DK_R_NONE, 1 },
+	{ 400, "SomethingNew", DK_ESERVICE, DK_R_NONE, 0 },
+	{ 409, NULL, DK_ESERVICE, DK_R_NONE, 0 },
+};
+
 static void
 test_table(void)
 {
-	check_class(403, "SignatureDoesNotMatch", DK_ECONFIG, DK_R_CREDENTIALS, 0);
-	check_class(400, "AuthorizationHeaderMalformed", DK_ECONFIG, DK_R_CREDENTIALS, 0);
-	check_class(403, "InvalidAccessKeyId", DK_ECONFIG, DK_R_CREDENTIALS, 0);
-	check_class(400, "ExpiredToken", DK_ECONFIG, DK_R_CREDENTIALS, 0);
-	check_class(403, "AccessDenied", DK_ECONFIG, DK_R_DENIED, 0);
-	check_class(404, "NoSuchBucket", DK_ENOTFOUND, DK_R_NO_SUCH_BUCKET, 0);
-	check_class(404, "NoSuchKey", DK_ENOTFOUND, DK_R_NO_SUCH_KEY, 0);
-	check_class(400, "InvalidBucketName", DK_EUSAGE, DK_R_NONE, 0);
-	check_class(412, "PreconditionFailed", DK_ESAFETY, DK_R_EXISTS, 0);
-	check_class(503, "SlowDown", DK_ESERVICE, DK_R_NONE, 1);
-	check_class(400, "RequestTimeout", DK_ESERVICE, DK_R_NONE, 1);
-	check_class(500, "InternalError", DK_ESERVICE, DK_R_NONE, 1);
-	/* A HEAD answer has no body: the status alone decides. */
-	check_class(404, NULL, DK_ENOTFOUND, DK_R_NO_SUCH_KEY, 0);
-	check_class(403, "", DK_ECONFIG, DK_R_DENIED, 0);
-	check_class(412, NULL, DK_ESAFETY, DK_R_EXISTS, 0);
-	check_class(429, NULL, DK_ESERVICE, DK_R_NONE, 1);
-	check_class(502, NULL, DK_ESERVICE, DK_R_NONE, 1);
-	check_class(503, "SomethingNew", DK_ESERVICE, DK_R_NONE, 1);
-	check_class(400, "SomethingNew", DK_ESERVICE, DK_R_NONE, 0);
-	check_class(409, NULL, DK_ESERVICE, DK_R_NONE, 0);
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		check_class(table[i].http, table[i].code, table[i].status, table[i].reason,
+		    table[i].transient);
 }
 
 static const struct s3err_where where = {

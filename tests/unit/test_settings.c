@@ -29,6 +29,14 @@ env_reset(void)
 	setenv("AWS_CONFIG_FILE", config, 1);
 }
 
+/* Sets NAME, VALUE, ... up to a NULL. */
+static void
+env_set(const char *const *nv)
+{
+	for (; nv[0] != NULL; nv += 2)
+		setenv(nv[0], nv[1], 1);
+}
+
 static void
 write_file(const char *path, const char *text)
 {
@@ -49,20 +57,19 @@ eq(const char *a, const char *b)
 static void
 test_r2_first(void)
 {
+	static const char *const env[] = {
+		"R2_ACCESS_KEY_ID", "r2key", "R2_SECRET_ACCESS_KEY", "r2secret",
+		"R2_ENDPOINT", "https://acct.r2.cloudflarestorage.com//", "R2_BUCKET", "backups",
+		"AWS_ACCESS_KEY_ID", "awskey", "AWS_SECRET_ACCESS_KEY", "awssecret",
+		"AWS_SESSION_TOKEN", "awstoken", "AWS_ENDPOINT_URL", "https://aws.example",
+		"AWS_REGION", "eu-west-1", NULL
+	};
 	struct settings s;
 	struct dk_err e = { 0 };
 	int rc;
 
 	env_reset();
-	setenv("R2_ACCESS_KEY_ID", "r2key", 1);
-	setenv("R2_SECRET_ACCESS_KEY", "r2secret", 1);
-	setenv("R2_ENDPOINT", "https://acct.r2.cloudflarestorage.com//", 1);
-	setenv("R2_BUCKET", "backups", 1);
-	setenv("AWS_ACCESS_KEY_ID", "awskey", 1);
-	setenv("AWS_SECRET_ACCESS_KEY", "awssecret", 1);
-	setenv("AWS_SESSION_TOKEN", "awstoken", 1);
-	setenv("AWS_ENDPOINT_URL", "https://aws.example", 1);
-	setenv("AWS_REGION", "eu-west-1", 1);
+	env_set(env);
 	rc = settings_load(&s, &e);
 	CHECK(rc == DK_OK, "R2_* settings load");
 	if (rc != DK_OK)
@@ -82,19 +89,18 @@ test_r2_first(void)
 static void
 test_aws_env(void)
 {
+	static const char *const env[] = {
+		"AWS_ACCESS_KEY_ID", "awskey", "AWS_SECRET_ACCESS_KEY", "awssecret",
+		"AWS_SESSION_TOKEN", "awstoken", "AWS_ENDPOINT_URL", "https://generic.example",
+		"AWS_ENDPOINT_URL_S3", "http://127.0.0.1:9000", "AWS_DEFAULT_REGION", "us-west-2",
+		"AWS_REGION", "eu-central-1", "AWS_CA_BUNDLE", "/etc/ca.pem", NULL
+	};
 	struct settings s;
 	struct dk_err e = { 0 };
 	int rc;
 
 	env_reset();
-	setenv("AWS_ACCESS_KEY_ID", "awskey", 1);
-	setenv("AWS_SECRET_ACCESS_KEY", "awssecret", 1);
-	setenv("AWS_SESSION_TOKEN", "awstoken", 1);
-	setenv("AWS_ENDPOINT_URL", "https://generic.example", 1);
-	setenv("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:9000", 1);
-	setenv("AWS_DEFAULT_REGION", "us-west-2", 1);
-	setenv("AWS_REGION", "eu-central-1", 1);
-	setenv("AWS_CA_BUNDLE", "/etc/ca.pem", 1);
+	env_set(env);
 	rc = settings_load(&s, &e);
 	CHECK(rc == DK_OK, "AWS_* settings load");
 	if (rc != DK_OK)
@@ -156,9 +162,9 @@ test_profiles(void)
 	    "the secret's origin is the profile");
 	settings_free(&s);
 
-	setenv("AWS_ACCESS_KEY_ID", "envkey", 1);
-	setenv("AWS_SECRET_ACCESS_KEY", "envsecret", 1);
-	setenv("AWS_ENDPOINT_URL", "https://env.example", 1);
+	env_set((const char *const[]){ "AWS_ACCESS_KEY_ID", "envkey",
+	    "AWS_SECRET_ACCESS_KEY", "envsecret", "AWS_ENDPOINT_URL", "https://env.example",
+	    NULL });
 	rc = settings_load(&s, &e);
 	CHECK(rc == DK_OK && eq(s.access_key, "envkey") && s.session_token == NULL &&
 	    eq(s.endpoint, "https://env.example"), "variables win over the profile");
