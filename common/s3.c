@@ -261,9 +261,12 @@ op_check_range(struct s3_op *op, size_t kept)
 	unsigned long long from, to, total;
 	uint64_t want_from = op->range_start + kept;
 
-	if (op->pin_etag[0] != '\0' && h->etag[0] != '\0' && strcmp(h->etag, op->pin_etag) != 0)
-		return dk_fail(&op->err, DK_EDATA, "s3://%s/%s changed while it was read "
+	if (op->pin_etag[0] != '\0' && h->etag[0] != '\0' && strcmp(h->etag, op->pin_etag) != 0) {
+		dk_fail(&op->err, DK_EDATA, "s3://%s/%s changed while it was read "
 		    "(ETag %s, was %s): start again", op->bucket, op->key, h->etag, op->pin_etag);
+		dk_err_object(&op->err, "s3://%s/%s", op->bucket, op->key);
+		return dk_err_reason(&op->err, DK_R_CHANGED);
+	}
 	if (h->status == 206) {
 		if (sscanf(h->content_range, "bytes %llu-%llu/%llu", &from, &to, &total) != 3 ||
 		    from != want_from)
@@ -319,10 +322,14 @@ op_settle(struct s3_client *c, struct s3_op *op, size_t kept)
 		op_retry_later(c, op);
 		return;
 	}
-	if (h->status == 412 && op->ranged)
+	if (h->status == 412 && op->ranged) {
+		/* If-Match on the pinned ETag failed: not a refused write. */
 		dk_fail(&op->err, DK_EDATA, "s3://%s/%s changed while it was read: start again",
 		    op->bucket, op->key);
-	else
+		dk_err_object(&op->err, "s3://%s/%s", op->bucket, op->key);
+		dk_err_reason(&op->err, DK_R_CHANGED);
+		dk_err_http(&op->err, h->status, xe.code);
+	} else
 		s3_fail(c, &op->err, op->bucket, op->key, h->status, xe.code, xe.message);
 	op->status = op->err.status;
 	op_finish(c, op);
@@ -343,6 +350,7 @@ wake_waiting(struct s3_client *c)
 		*pp = op->next;
 		if (interrupt_requested()) {
 			dk_fail(&op->err, DK_ESERVICE, "interrupted");
+			dk_err_reason(&op->err, DK_R_INTERRUPTED);
 			op->status = op->err.status;
 			op_finish(c, op);
 		} else if (op_start(c, op, &op->err) != DK_OK) {

@@ -27,9 +27,14 @@ endpoint_split(const char *endpoint, char **base, char **host, struct dk_err *e)
 		rc = dk_fail(e, DK_ECONFIG, "endpoint %s: not a URL the client can read", endpoint);
 	else if (curl_url_get(u, CURLUPART_PORT, &port, 0) != CURLUE_OK)
 		port = NULL;	/* none given: the scheme's own */
-	if (rc == DK_OK && (asprintf(host, "%s%s%s", name, port ? ":" : "", port ? port : "") < 0 ||
-	    asprintf(base, "%s://%s", scheme, *host) < 0))
+	if (rc == DK_OK && asprintf(host, "%s%s%s", name, port ? ":" : "", port ? port : "") < 0) {
+		*host = NULL;
 		rc = dk_fail(e, DK_EIO, "out of memory");
+	}
+	if (rc == DK_OK && asprintf(base, "%s://%s", scheme, *host) < 0) {
+		*base = NULL;
+		rc = dk_fail(e, DK_EIO, "out of memory");
+	}
 	curl_free(scheme);
 	curl_free(name);
 	curl_free(port);
@@ -72,7 +77,6 @@ s3req_release(struct s3_op *op)
 	curl_slist_free_all(op->slist);
 	op->slist = NULL;
 }
-
 
 static void
 payload_sha256_hex(const void *data, size_t len, char out[65])
@@ -128,47 +132,60 @@ target_key(const struct s3req_target *c)
 	    c->set->session_token, c->set->region, "s3" };
 }
 
-int
-s3req_prepare(const struct s3req_target *c, struct s3_op *op, struct dk_err *e)
+/* op->url: the endpoint (or the bucket's host on AWS), the encoded path,
+ * the canonical query. */
+static int
+req_url(const struct s3req_target *c, struct s3_op *op, const char *host, const char *path)
+{
+	char *query = sigv4_canonical_query(op->params, op->nparams);
+	char *epath = sigv4_uri_encode(path, 1);
+	int rc = -1;
+
+	if (query != NULL && epath != NULL &&
+	    asprintf(&op->url, "%s%s%s%s%s", c->virtual_host ? "https://" : c->base,
+	    c->virtual_host ? host : "", epath, *query ? "?" : "", query) >= 0)
+		rc = 0;
+	else
+		op->url = NULL;
+	free(query);
+	free(epath);
+	return rc;
+}
+
+/* What x-amz-content-sha256 says: the body's hash when it is signed, the
+ * empty string's without a body, else UNSIGNED-PAYLOAD (TLS guards it). */
+static void
+req_payload_hash(const struct s3_op *op, char out[65])
+{
+	if (op->sign_body)
+		payload_sha256_hex(op->body ? op->body : "", op->body_len, out);
+	else
+		snprintf(out, 65, "%s", op->send_body ? SIGV4_UNSIGNED_PAYLOAD : SIGV4_EMPTY_SHA256);
+}
+
+/* The request's headers, every one signed, and the Authorization that
+ * signs them; NULL on ENOMEM. */
+static struct curl_slist *
+req_headers(const struct s3req_target *c, const struct s3_op *op, const char *host,
+    const char *path, time_t when)
 {
 	struct sigv4_header sh[S3_OP_MAXHEADERS + 8];
-	size_t nsh = 0;
-	char host[300], amz_date[17], body_hash[65], range[80];
-	char *path, *query, *epath, *auth;
-	struct curl_slist *l = NULL;
-	struct sigv4_request req;
 	struct sigv4_key key = target_key(c);
-	time_t when = time(NULL);
-
-	s3req_release(op);
-	target_host(c, op->bucket, host, sizeof(host));
-	path = op_path(c, op->bucket, op->key);
-	query = sigv4_canonical_query(op->params, op->nparams);
-	epath = path ? sigv4_uri_encode(path, 1) : NULL;
-	if (path == NULL || query == NULL || epath == NULL ||
-	    asprintf(&op->url, "%s%s%s%s%s", c->virtual_host ? "https://" : c->base,
-	    c->virtual_host ? host : "", epath, *query ? "?" : "", query) < 0) {
-		free(path), free(query), free(epath);
-		op->url = NULL;
-		return dk_fail(e, DK_EIO, "out of memory");
-	}
-	free(epath);
-	free(query);
+	struct sigv4_request req;
+	struct curl_slist *l = NULL;
+	char amz_date[17], body_hash[65], range[80];
+	size_t nsh = 0;
+	char *auth;
 
 	sigv4_amz_date(when, amz_date);
-	if (op->sign_body)
-		payload_sha256_hex(op->body ? op->body : "", op->body_len, body_hash);
-	else if (!op->send_body)
-		snprintf(body_hash, sizeof(body_hash), "%s", SIGV4_EMPTY_SHA256);
-	else
-		snprintf(body_hash, sizeof(body_hash), "%s", SIGV4_UNSIGNED_PAYLOAD);
-
+	req_payload_hash(op, body_hash);
 	l = add_header(l, sh, &nsh, "host", host);
 	l = add_header(l, sh, &nsh, "x-amz-date", amz_date);
 	l = add_header(l, sh, &nsh, "x-amz-content-sha256", body_hash);
 	if (c->set->session_token != NULL)
 		l = add_header(l, sh, &nsh, "x-amz-security-token", c->set->session_token);
 	if (op->ranged) {
+		/* A resumed range starts where the kept body ends. */
 		uint64_t from = op->range_start + op->call.body_buf.len;
 		snprintf(range, sizeof(range), "bytes=%llu-%llu", (unsigned long long)from,
 		    (unsigned long long)(op->range_start + op->range_len - 1));
@@ -180,11 +197,9 @@ s3req_prepare(const struct s3req_target *c, struct s3_op *op, struct dk_err *e)
 		l = add_header(l, sh, &nsh, op->headers[i].name, op->headers[i].value);
 	req = (struct sigv4_request){ op->method, path, op->params, op->nparams, sh, nsh,
 	    body_hash, when };
-	auth = sigv4_authorization(&key, &req);
-	free(path);
-	if (auth == NULL) {
+	if ((auth = sigv4_authorization(&key, &req)) == NULL) {
 		curl_slist_free_all(l);
-		return dk_fail(e, DK_EIO, "out of memory");
+		return NULL;
 	}
 	l = add_header(l, sh, &nsh, "Authorization", auth);
 	free(auth);
@@ -192,11 +207,29 @@ s3req_prepare(const struct s3req_target *c, struct s3_op *op, struct dk_err *e)
 	l = curl_slist_append(l, "Expect:");
 	if (op->send_body)
 		l = curl_slist_append(l, "Content-Type: application/octet-stream");
-	op->slist = l;
+	return l;
+}
 
+int
+s3req_prepare(const struct s3req_target *c, struct s3_op *op, struct dk_err *e)
+{
+	char host[300];
+	char *path;
+
+	s3req_release(op);
+	target_host(c, op->bucket, host, sizeof(host));
+	if ((path = op_path(c, op->bucket, op->key)) == NULL)
+		return dk_fail(e, DK_EIO, "out of memory");
+	if (req_url(c, op, host, path) == 0)
+		op->slist = req_headers(c, op, host, path, time(NULL));
+	free(path);
+	if (op->url == NULL || op->slist == NULL) {
+		s3req_release(op);
+		return dk_fail(e, DK_EIO, "out of memory");
+	}
 	op->call.method = op->method;
 	op->call.url = op->url;
-	op->call.headers = l;
+	op->call.headers = op->slist;
 	op->call.body = op->body;
 	op->call.body_len = op->body_len;
 	op->call.send_body = op->send_body;
