@@ -48,6 +48,20 @@ write_file(const char *path, const char *text)
 	}
 }
 
+/* Loads s in a clean environment holding env alone; 0 when it loaded. */
+static int
+load_with(const char *const *env, struct settings *s, const char *name)
+{
+	struct dk_err e = { 0 };
+	int rc;
+
+	env_reset();
+	env_set(env);
+	rc = settings_load(s, &e);
+	CHECK(rc == DK_OK, "%s load", name);
+	return rc;
+}
+
 static int
 eq(const char *a, const char *b)
 {
@@ -65,14 +79,8 @@ test_r2_first(void)
 		"AWS_REGION", "eu-west-1", NULL
 	};
 	struct settings s;
-	struct dk_err e = { 0 };
-	int rc;
 
-	env_reset();
-	env_set(env);
-	rc = settings_load(&s, &e);
-	CHECK(rc == DK_OK, "R2_* settings load");
-	if (rc != DK_OK)
+	if (load_with(env, &s, "R2_* settings") != DK_OK)
 		return;
 	CHECK(eq(s.access_key, "r2key") && eq(s.secret_key, "r2secret"),
 	    "R2_* credentials win over AWS_*");
@@ -99,11 +107,7 @@ test_aws_env(void)
 	struct dk_err e = { 0 };
 	int rc;
 
-	env_reset();
-	env_set(env);
-	rc = settings_load(&s, &e);
-	CHECK(rc == DK_OK, "AWS_* settings load");
-	if (rc != DK_OK)
+	if (load_with(env, &s, "AWS_* settings") != DK_OK)
 		return;
 	CHECK(eq(s.access_key, "awskey") && eq(s.session_token, "awstoken"),
 	    "AWS keys with their session token");
