@@ -168,6 +168,7 @@ main(int argc, char **argv)
 			break;
 		}
 	}
+	rc = DK_OK;	/* -q and -v left CLI_CONTINUE here: no status */
 	if ((b.c = s3_connect(&set, cli_log(), &e)) == NULL)
 		return cli_fail(&e);
 	b.set = &set;
