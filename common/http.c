@@ -3,6 +3,7 @@
 #include <strings.h>
 
 #include "http.h"
+#include "vec.h"
 
 struct http_pool {
 	CURLM *multi;
@@ -12,7 +13,7 @@ struct http_pool {
 	struct http_call *active;	/* calls in flight */
 	CURL **idle;		/* easy handles kept for reuse */
 	int nidle;
-	int cap_idle;
+	size_t cap_idle;
 };
 
 struct http_pool *
@@ -123,15 +124,10 @@ easy_get(struct http_pool *p)
 static void
 easy_put(struct http_pool *p, CURL *h)
 {
-	if (p->nidle == p->cap_idle) {
-		int cap = p->cap_idle ? p->cap_idle * 2 : 16;
-		CURL **n = realloc(p->idle, (size_t)cap * sizeof(*n));
-		if (n == NULL) {
-			curl_easy_cleanup(h);
-			return;
-		}
-		p->idle = n;
-		p->cap_idle = cap;
+	if (vec_reserve((void **)&p->idle, &p->cap_idle, (size_t)p->nidle + 1,
+	    sizeof(*p->idle)) != 0) {
+		curl_easy_cleanup(h);	/* not kept for reuse, that is all */
+		return;
 	}
 	p->idle[p->nidle++] = h;
 }

@@ -1,5 +1,6 @@
-/* The S3 request engine: build, sign, send through the pool, retry,
- * map failures to exit statuses. */
+/* The S3 client loop: ops go out through the pool (built and signed by
+ * s3req.c), come back, are retried with backoff when the failure is
+ * transient, and settle with the status s3err.c gives their answer. */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -7,20 +8,21 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-#include <openssl/evp.h>
+#include <unistd.h>
+#include <sys/random.h>
 
 #include "interrupt.h"
 #include "s3.h"
 #include "s3err.h"
+#include "s3req.h"
 
 struct s3_client {
 	const struct settings *set;
 	const struct dk_log *log;
 	struct http_pool *http;
-	char *base;		/* "https://host[:port]" */
-	char *host;		/* "host[:port]" */
-	int virtual_host;	/* AWS: https://BUCKET.s3.REGION.amazonaws.com */
+	struct s3req_target t;	/* where requests go and how they are signed */
 	int retries;
+	unsigned short jitter[3];	/* erand48 state, seeded per client */
 	struct s3_op *waiting;	/* ops sleeping until their retry time */
 	struct s3_op *finished;	/* ops done, not yet handed out */
 	int pending;
@@ -48,6 +50,21 @@ env_long(const char *name, long dflt, long min, long max)
 	return (*end != '\0' || n < min || n > max) ? dflt : n;
 }
 
+/* A seed no other process shares: the kernel's randomness, or, should
+ * that fail, the time and the process id. */
+static void
+jitter_seed(unsigned short x[3])
+{
+	struct timespec ts;
+
+	if (getrandom(x, 3 * sizeof(x[0]), GRND_NONBLOCK) == (ssize_t)(3 * sizeof(x[0])))
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	x[0] = (unsigned short)ts.tv_nsec;
+	x[1] = (unsigned short)(ts.tv_nsec >> 16) ^ (unsigned short)getpid();
+	x[2] = (unsigned short)ts.tv_sec;
+}
+
 struct s3_client *
 s3_client_new(const struct settings *set, const struct dk_log *log, struct dk_err *e)
 {
@@ -60,26 +77,14 @@ s3_client_new(const struct settings *set, const struct dk_log *log, struct dk_er
 	c->set = set;
 	c->log = log;
 	c->retries = (int)env_long("DRKIT_RETRIES", 5, 0, 100);
+	jitter_seed(c->jitter);
 	c->http = http_pool_new(set->ca_bundle, env_long("DRKIT_STALL_TIMEOUT", 30, 1, 3600), e);
 	if (c->http == NULL) {
 		free(c);
 		return NULL;
 	}
-	if (set->endpoint != NULL) {
-		const char *h = strstr(set->endpoint, "://") + 3;
-		const char *slash = strchr(h, '/');
-		c->host = slash ? strndup(h, (size_t)(slash - h)) : strdup(h);
-		c->base = strndup(set->endpoint, (size_t)(h - set->endpoint) + strlen(c->host));
-	} else {
-		c->virtual_host = 1;
-		if (asprintf(&c->host, "s3.%s.amazonaws.com", set->region) < 0)
-			c->host = NULL;
-		if (asprintf(&c->base, "https://%s", c->host ? c->host : "") < 0)
-			c->base = NULL;
-	}
-	if (c->host == NULL || c->base == NULL) {
+	if (s3req_target_init(&c->t, set, e) != DK_OK) {
 		s3_client_free(c);
-		dk_fail(e, DK_EIO, "out of memory");
 		return NULL;
 	}
 	return c;
@@ -110,8 +115,7 @@ s3_client_free(struct s3_client *c)
 		return;
 	s3_cancel_all(c);
 	http_pool_free(c->http);
-	free(c->base);
-	free(c->host);
+	s3req_target_free(&c->t);
 	free(c);
 }
 
@@ -148,19 +152,10 @@ s3_op_header(struct s3_op *op, const char *name, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void
-op_release_request(struct s3_op *op)
-{
-	free(op->url);
-	op->url = NULL;
-	curl_slist_free_all(op->slist);
-	op->slist = NULL;
-}
-
 void
 s3_op_free(struct s3_op *op)
 {
-	op_release_request(op);
+	s3req_release(op);
 	for (size_t i = 0; i < op->nheaders; i++) {
 		free(op->headers[i].name);
 		free(op->headers[i].value);
@@ -169,194 +164,38 @@ s3_op_free(struct s3_op *op)
 	buf_free(&op->call.body_buf);
 }
 
-static void
-payload_sha256_hex(const void *data, size_t len, char out[65])
-{
-	unsigned char md[32];
-	unsigned int n = 0;
-
-	EVP_Digest(data, len, md, &n, EVP_sha256(), NULL);
-	for (unsigned i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-}
-
-/* The path as signed and sent: "/BUCKET/KEY" path-style, "/KEY" when the
- * bucket is in the host name. */
-static char *
-op_path(struct s3_client *c, const struct s3_op *op)
-{
-	char *p = NULL;
-	const char *key = op->key ? op->key : "";
-
-	if (c->virtual_host)
-		return asprintf(&p, "/%s", key) < 0 ? NULL : p;
-	if (*key == '\0')
-		return asprintf(&p, "/%s", op->bucket) < 0 ? NULL : p;
-	return asprintf(&p, "/%s/%s", op->bucket, key) < 0 ? NULL : p;
-}
-
-static struct curl_slist *
-add_header(struct curl_slist *l, struct sigv4_header *sh, size_t *nsh, const char *name,
-    const char *value)
-{
-	char line[1024];
-
-	snprintf(line, sizeof(line), "%s: %s", name, value);
-	sh[(*nsh)++] = (struct sigv4_header){ name, value };
-	return curl_slist_append(l, line);
-}
-
-/* Builds URL and signed headers for the next attempt: a resumed range or
- * a retry later than the first needs a new signature. */
-static int
-op_prepare(struct s3_client *c, struct s3_op *op, struct dk_err *e)
-{
-	struct sigv4_header sh[S3_OP_MAXHEADERS + 8];
-	size_t nsh = 0;
-	char host[300], amz_date[17], body_hash[65], range[80];
-	char *path, *query, *epath, *auth;
-	struct curl_slist *l = NULL;
-	struct sigv4_request req;
-	struct sigv4_key key = {
-		c->set->access_key, c->set->secret_key, c->set->session_token,
-		c->set->region, "s3"
-	};
-	time_t when = time(NULL);
-
-	op_release_request(op);
-	if (c->virtual_host)
-		snprintf(host, sizeof(host), "%s.%s", op->bucket, c->host);
-	else
-		snprintf(host, sizeof(host), "%s", c->host);
-	path = op_path(c, op);
-	query = sigv4_canonical_query(op->params, op->nparams);
-	epath = path ? sigv4_uri_encode(path, 1) : NULL;
-	if (path == NULL || query == NULL || epath == NULL ||
-	    asprintf(&op->url, "%s%s%s%s%s", c->virtual_host ? "https://" : c->base,
-	    c->virtual_host ? host : "", epath, *query ? "?" : "", query) < 0) {
-		free(path), free(query), free(epath);
-		op->url = NULL;
-		return dk_fail(e, DK_EIO, "out of memory");
-	}
-	free(epath);
-	free(query);
-
-	sigv4_amz_date(when, amz_date);
-	if (op->sign_body)
-		payload_sha256_hex(op->body ? op->body : "", op->body_len, body_hash);
-	else if (!op->send_body)
-		snprintf(body_hash, sizeof(body_hash), "%s", SIGV4_EMPTY_SHA256);
-	else
-		snprintf(body_hash, sizeof(body_hash), "%s", SIGV4_UNSIGNED_PAYLOAD);
-
-	l = add_header(l, sh, &nsh, "host", host);
-	l = add_header(l, sh, &nsh, "x-amz-date", amz_date);
-	l = add_header(l, sh, &nsh, "x-amz-content-sha256", body_hash);
-	if (c->set->session_token != NULL)
-		l = add_header(l, sh, &nsh, "x-amz-security-token", c->set->session_token);
-	if (op->ranged) {
-		uint64_t from = op->range_start + op->call.body_buf.len;
-		snprintf(range, sizeof(range), "bytes=%llu-%llu", (unsigned long long)from,
-		    (unsigned long long)(op->range_start + op->range_len - 1));
-		l = add_header(l, sh, &nsh, "range", range);
-		if (op->pin_etag[0] != '\0')
-			l = add_header(l, sh, &nsh, "if-match", op->pin_etag);
-	}
-	for (size_t i = 0; i < op->nheaders; i++)
-		l = add_header(l, sh, &nsh, op->headers[i].name, op->headers[i].value);
-	req = (struct sigv4_request){ op->method, path, op->params, op->nparams, sh, nsh,
-	    body_hash, when };
-	auth = sigv4_authorization(&key, &req);
-	free(path);
-	if (auth == NULL) {
-		curl_slist_free_all(l);
-		return dk_fail(e, DK_EIO, "out of memory");
-	}
-	l = add_header(l, sh, &nsh, "Authorization", auth);
-	free(auth);
-	/* libcurl would add these on its own; S3 wants neither. */
-	l = curl_slist_append(l, "Expect:");
-	if (op->send_body)
-		l = curl_slist_append(l, "Content-Type: application/octet-stream");
-	op->slist = l;
-
-	op->call.method = op->method;
-	op->call.url = op->url;
-	op->call.headers = l;
-	op->call.body = op->body;
-	op->call.body_len = op->body_len;
-	op->call.send_body = op->send_body;
-	op->call.head = op->head;
-	return DK_OK;
-}
-
-static const char *
-secret_hint(const struct s3_client *c)
-{
-	return c->set->secret_from ? c->set->secret_from : "the secret key";
-}
-
 int
 s3_fail(struct s3_client *c, struct dk_err *e, const char *bucket, const char *key,
     long http_status, const char *code, const char *message)
 {
-	char what[1200];
-	int has_code = code != NULL && *code != '\0';
-	struct s3err_meaning m = s3err_classify(http_status, code);
+	struct s3err_where w = { c->t.base, c->set->secret_from, bucket, key };
 
-	if (e->status != DK_OK)
-		return e->status;
-	if (key != NULL && *key != '\0')
-		snprintf(what, sizeof(what), "s3://%s/%s", bucket, key);
-	else
-		snprintf(what, sizeof(what), "s3://%s", bucket);
-	switch (m.kind) {
-	case S3ERR_SECRET:
-		dk_fail(e, m.status, "%s: credentials refused by %s (%s): check %s",
-		    what, c->base, code, secret_hint(c));
-		break;
-	case S3ERR_KEY_ID:
-		dk_fail(e, m.status, "%s: credentials refused by %s (%s): check the "
-		    "access key id (R2_ACCESS_KEY_ID or AWS_ACCESS_KEY_ID) and session token",
-		    what, c->base, code);
-		break;
-	case S3ERR_DENIED:
-		dk_fail(e, m.status, "%s: access denied (HTTP %ld%s%s): the credentials "
-		    "lack permission, or the secret is wrong (check %s)", what, http_status,
-		    has_code ? " " : "", has_code ? code : "", secret_hint(c));
-		break;
-	case S3ERR_NO_BUCKET:
-		dk_fail(e, m.status, "s3://%s: no such bucket (NoSuchBucket)", bucket);
-		break;
-	case S3ERR_NO_KEY:
-		dk_fail(e, m.status, "%s: not found (HTTP %ld%s%s)", what, http_status,
-		    has_code ? " " : "", has_code ? code : "");
-		break;
-	case S3ERR_BAD_NAME:
-		dk_fail(e, m.status, "%s: invalid bucket name (InvalidBucketName)", what);
-		break;
-	case S3ERR_PRECONDITION:
-		dk_fail(e, m.status, "%s: the service refused the condition (HTTP %ld%s%s)",
-		    what, http_status, has_code ? " " : "", has_code ? code : "");
-		break;
-	default:
-		dk_fail(e, DK_ESERVICE, "%s: HTTP %ld%s%s from %s%s%s", what, http_status,
-		    has_code ? " " : "", has_code ? code : "", c->base,
-		    message != NULL && *message ? ": " : "", message ? message : "");
-		break;
-	}
-	dk_err_reason(e, m.reason);
-	dk_err_object(e, "%s", what);
-	return dk_err_http(e, http_status, code);
+	return s3err_fail(e, &w, http_status, code, message);
 }
 
-/* Exponential backoff with full jitter: 0.25 s doubling to 20 s at most. */
-static double
-backoff_seconds(int tries)
+int
+s3_presign_get(struct s3_client *c, const struct objname *n, long expires, char **url,
+    struct dk_err *e)
+{
+	if (expires < 1 || expires > S3_PRESIGN_MAX)
+		return dk_fail(e, DK_EUSAGE, "a presigned URL lasts 1 second to 7 days, "
+		    "not %ld seconds", expires);
+	if ((*url = s3req_presign_get(&c->t, n->bucket, n->key, time(NULL), expires)) == NULL)
+		return dk_fail(e, DK_EIO, "out of memory");
+	return DK_OK;
+}
+
+/* Exponential backoff with equal jitter: a cap of 0.25 s doubling to 20 s,
+ * and a wait between half the cap and the cap. Equal, not full, jitter on
+ * purpose: the fixed half gives a service that said SlowDown or 503 a real
+ * pause on every try, and the random half, drawn from this client's own
+ * seed, keeps processes that failed together from retrying together. */
+double
+s3_backoff(struct s3_client *c, int tries)
 {
 	double cap = fmin(20.0, 0.25 * pow(2.0, tries - 1));
 
-	return cap * (0.5 + 0.5 * ((double)random() / (double)RAND_MAX));
+	return cap * (0.5 + 0.5 * erand48(c->jitter));
 }
 
 /* One line per attempt for -v; the URL carries no secret (credentials
@@ -376,7 +215,7 @@ op_start(struct s3_client *c, struct s3_op *op, struct dk_err *e)
 	int rc;
 
 	op->tries++;
-	if ((rc = op_prepare(c, op, e)) != DK_OK)
+	if ((rc = s3req_prepare(&c->t, op, e)) != DK_OK)
 		return rc;
 	return http_start(c->http, &op->call, e);
 }
@@ -408,7 +247,7 @@ op_finish(struct s3_client *c, struct s3_op *op)
 static void
 op_retry_later(struct s3_client *c, struct s3_op *op)
 {
-	op->retry_at = now_seconds() + backoff_seconds(op->tries);
+	op->retry_at = now_seconds() + s3_backoff(c, op->tries);
 	op->next = c->waiting;
 	c->waiting = op;
 }
@@ -422,9 +261,12 @@ op_check_range(struct s3_op *op, size_t kept)
 	unsigned long long from, to, total;
 	uint64_t want_from = op->range_start + kept;
 
-	if (op->pin_etag[0] != '\0' && h->etag[0] != '\0' && strcmp(h->etag, op->pin_etag) != 0)
-		return dk_fail(&op->err, DK_EDATA, "s3://%s/%s changed while it was read "
+	if (op->pin_etag[0] != '\0' && h->etag[0] != '\0' && strcmp(h->etag, op->pin_etag) != 0) {
+		dk_fail(&op->err, DK_EDATA, "s3://%s/%s changed while it was read "
 		    "(ETag %s, was %s): start again", op->bucket, op->key, h->etag, op->pin_etag);
+		dk_err_object(&op->err, "s3://%s/%s", op->bucket, op->key);
+		return dk_err_reason(&op->err, DK_R_CHANGED);
+	}
 	if (h->status == 206) {
 		if (sscanf(h->content_range, "bytes %llu-%llu/%llu", &from, &to, &total) != 3 ||
 		    from != want_from)
@@ -455,7 +297,7 @@ op_settle(struct s3_client *c, struct s3_op *op, size_t kept)
 			op_retry_later(c, op);
 			return;
 		}
-		dk_fail(&op->err, DK_ESERVICE, "cannot reach %s%s: %s", c->base,
+		dk_fail(&op->err, DK_ESERVICE, "cannot reach %s%s: %s", c->t.base,
 		    op->tries > 1 ? " after all retries" : "",
 		    h->errbuf[0] ? h->errbuf : curl_easy_strerror(h->result));
 		op->status = op->err.status;
@@ -480,10 +322,14 @@ op_settle(struct s3_client *c, struct s3_op *op, size_t kept)
 		op_retry_later(c, op);
 		return;
 	}
-	if (h->status == 412 && op->ranged)
+	if (h->status == 412 && op->ranged) {
+		/* If-Match on the pinned ETag failed: not a refused write. */
 		dk_fail(&op->err, DK_EDATA, "s3://%s/%s changed while it was read: start again",
 		    op->bucket, op->key);
-	else
+		dk_err_object(&op->err, "s3://%s/%s", op->bucket, op->key);
+		dk_err_reason(&op->err, DK_R_CHANGED);
+		dk_err_http(&op->err, h->status, xe.code);
+	} else
 		s3_fail(c, &op->err, op->bucket, op->key, h->status, xe.code, xe.message);
 	op->status = op->err.status;
 	op_finish(c, op);
@@ -504,6 +350,7 @@ wake_waiting(struct s3_client *c)
 		*pp = op->next;
 		if (interrupt_requested()) {
 			dk_fail(&op->err, DK_ESERVICE, "interrupted");
+			dk_err_reason(&op->err, DK_R_INTERRUPTED);
 			op->status = op->err.status;
 			op_finish(c, op);
 		} else if (op_start(c, op, &op->err) != DK_OK) {
@@ -513,39 +360,70 @@ wake_waiting(struct s3_client *c)
 	}
 }
 
+/* Takes want (any op when want is NULL) off the finished list. */
+static struct s3_op *
+finished_take(struct s3_client *c, const struct s3_op *want)
+{
+	struct s3_op **pp = &c->finished, *op;
+
+	for (; (op = *pp) != NULL; pp = &op->next) {
+		if (want != NULL && op != want)
+			continue;
+		*pp = op->next;
+		op->next = NULL;
+		c->pending--;
+		return op;
+	}
+	return NULL;
+}
+
+/* Moves the transfers along for at most the time left before deadline:
+ * restarts ops whose backoff has passed and settles one that finished. */
+static void
+client_poll(struct s3_client *c, double deadline)
+{
+	struct http_call *h;
+	int slice = c->waiting != NULL ? 50 : 200;
+	int left;
+
+	wake_waiting(c);
+	left = (int)((deadline - now_seconds()) * 1000.0);
+	if (slice > left)	/* the caller has other work waiting */
+		slice = left > 1 ? left : 1;
+	if ((h = http_wait(c->http, slice)) != NULL) {
+		struct s3_op *op = (struct s3_op *)((char *)h - offsetof(struct s3_op, call));
+		op_settle(c, op, h->kept_before);
+		return;
+	}
+	if (http_running(c->http) == 0 && c->waiting != NULL) {
+		struct timespec ts = { 0, 20 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* Waits up to timeout_ms for want (any op when NULL) to finish. Other ops
+ * that finish meanwhile stay on the finished list for a later s3_next. */
+static struct s3_op *
+client_wait(struct s3_client *c, const struct s3_op *want, int timeout_ms)
+{
+	double deadline = now_seconds() + timeout_ms / 1000.0;
+	struct s3_op *op;
+
+	for (;;) {
+		if ((op = finished_take(c, want)) != NULL)
+			return op;
+		if (c->pending == 0)
+			return NULL;
+		client_poll(c, deadline);
+		if (now_seconds() >= deadline)
+			return finished_take(c, want);
+	}
+}
+
 struct s3_op *
 s3_next(struct s3_client *c, int timeout_ms)
 {
-	double deadline = now_seconds() + timeout_ms / 1000.0;
-
-	for (;;) {
-		struct s3_op *op = c->finished;
-		if (op != NULL) {
-			c->finished = op->next;
-			op->next = NULL;
-			c->pending--;
-			return op;
-		}
-		if (c->pending == 0)
-			return NULL;
-		wake_waiting(c);
-		int slice = c->waiting != NULL ? 50 : 200;
-		int left = (int)((deadline - now_seconds()) * 1000.0);
-		if (slice > left)	/* the caller has other work waiting */
-			slice = left > 1 ? left : 1;
-		struct http_call *h = http_wait(c->http, slice);
-		if (h != NULL) {
-			op = (struct s3_op *)((char *)h - offsetof(struct s3_op, call));
-			op_settle(c, op, h->kept_before);
-			continue;
-		}
-		if (http_running(c->http) == 0 && c->waiting != NULL) {
-			struct timespec ts = { 0, 20 * 1000 * 1000 };
-			nanosleep(&ts, NULL);
-		}
-		if (now_seconds() >= deadline)
-			return NULL;
-	}
+	return client_wait(c, NULL, timeout_ms);
 }
 
 int
@@ -572,8 +450,8 @@ s3_run(struct s3_client *c, struct s3_op *op, struct dk_err *e)
 	if ((rc = s3_submit(c, op, e)) != DK_OK)
 		return rc;
 	do {
-		done = s3_next(c, 1000);
-	} while (done != op && !(done == NULL && c->pending == 0));
+		done = client_wait(c, op, 1000);
+	} while (done == NULL && c->pending > 0);
 	if (op->status != DK_OK)
 		*e = op->err;
 	return op->status;

@@ -1,7 +1,8 @@
-/* S3 over one connection pool. s3.c is the engine: requests are built,
- * signed, sent (many at once), retried with backoff on transient failures,
- * and their failures mapped to DESIGN's exit statuses. s3ops.c holds the
- * operations drkit uses, declared below the engine. */
+/* S3 over one connection pool. The engine is three files: s3req.c builds
+ * and signs one attempt, s3.c sends many at once and retries them with
+ * backoff on transient failures, s3err.c maps what failed to DESIGN's exit
+ * statuses. s3ops.c holds the operations drkit uses, declared below the
+ * engine. */
 #ifndef DRKIT_S3_H
 #define DRKIT_S3_H
 
@@ -86,13 +87,26 @@ int s3_pending(struct s3_client *c);
 /* Stops every op in flight (cleanup after an interruption or failure). */
 void s3_cancel_all(struct s3_client *c);
 
-/* Runs op alone to completion; returns op->status and copies its error. */
+/* Seconds to wait before try number tries + 1 (tries >= 1): exponential,
+ * capped, with jitter from a seed of this client's own. */
+double s3_backoff(struct s3_client *c, int tries);
+
+/* Runs op to completion; returns op->status and copies its error. Other
+ * ops that finish meanwhile are kept for s3_next. */
 int s3_run(struct s3_client *c, struct s3_op *op, struct dk_err *e);
 
-/* Maps an S3 failure (HTTP status, S3 error code) to a status and message
- * naming what; the one place where S3 codes become exit statuses. */
+/* Records the failure of a request this client made (HTTP status, S3
+ * error code): s3err_fail with the client's endpoint and the place its
+ * secret came from. Returns e->status. */
 int s3_fail(struct s3_client *c, struct dk_err *e, const char *bucket, const char *key,
     long http_status, const char *code, const char *message);
+
+/* A presigned GET URL for n, valid for expires seconds from now (AWS
+ * allows 1 s to 7 days): anyone holding it can download the object until
+ * then, with no credentials of their own. Malloc'ed into *url. */
+#define S3_PRESIGN_MAX (7L * 24 * 3600)
+int s3_presign_get(struct s3_client *c, const struct objname *n, long expires, char **url,
+    struct dk_err *e);
 
 /* The operations (s3ops.c). */
 

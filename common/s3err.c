@@ -1,4 +1,6 @@
+/* The S3 error table, and the messages its rows turn into. */
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "s3err.h"
@@ -60,4 +62,59 @@ s3err_transient(long http_status, const char *code)
 	if (http_status >= 500 || http_status == 429)
 		return 1;
 	return s3err_classify(http_status, code).kind == S3ERR_TRANSIENT;
+}
+
+int
+s3err_fail(struct dk_err *e, const struct s3err_where *w, long http_status,
+    const char *code, const char *message)
+{
+	char what[1200];
+	int has_code = code != NULL && *code != '\0';
+	const char *sp = has_code ? " " : "", *cd = has_code ? code : "";
+	const char *hint = w->secret_from ? w->secret_from : "the secret key";
+	struct s3err_meaning m = s3err_classify(http_status, code);
+
+	if (e->status != DK_OK)
+		return e->status;
+	if (w->key != NULL && *w->key != '\0')
+		snprintf(what, sizeof(what), "s3://%s/%s", w->bucket, w->key);
+	else
+		snprintf(what, sizeof(what), "s3://%s", w->bucket);
+	switch (m.kind) {
+	case S3ERR_SECRET:
+		dk_fail(e, m.status, "%s: credentials refused by %s (%s): check %s",
+		    what, w->endpoint, code, hint);
+		break;
+	case S3ERR_KEY_ID:
+		dk_fail(e, m.status, "%s: credentials refused by %s (%s): check the "
+		    "access key id (R2_ACCESS_KEY_ID or AWS_ACCESS_KEY_ID) and session token",
+		    what, w->endpoint, code);
+		break;
+	case S3ERR_DENIED:
+		dk_fail(e, m.status, "%s: access denied (HTTP %ld%s%s): the credentials "
+		    "lack permission, or the secret is wrong (check %s)", what, http_status,
+		    sp, cd, hint);
+		break;
+	case S3ERR_NO_BUCKET:
+		dk_fail(e, m.status, "s3://%s: no such bucket (NoSuchBucket)", w->bucket);
+		break;
+	case S3ERR_NO_KEY:
+		dk_fail(e, m.status, "%s: not found (HTTP %ld%s%s)", what, http_status, sp, cd);
+		break;
+	case S3ERR_BAD_NAME:
+		dk_fail(e, m.status, "%s: invalid bucket name (InvalidBucketName)", what);
+		break;
+	case S3ERR_PRECONDITION:
+		dk_fail(e, m.status, "%s: the service refused the condition (HTTP %ld%s%s)",
+		    what, http_status, sp, cd);
+		break;
+	default:
+		dk_fail(e, DK_ESERVICE, "%s: HTTP %ld%s%s from %s%s%s", what, http_status,
+		    sp, cd, w->endpoint, message != NULL && *message ? ": " : "",
+		    message ? message : "");
+		break;
+	}
+	dk_err_reason(e, m.reason);
+	dk_err_object(e, "%s", what);
+	return dk_err_http(e, http_status, code);
 }

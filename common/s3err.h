@@ -27,6 +27,20 @@ struct s3err_meaning {
  * table knows it, else by its HTTP status. */
 struct s3err_meaning s3err_classify(long http_status, const char *code);
 
+/* Where a failed request went, for its message. */
+struct s3err_where {
+	const char *endpoint;	/* "https://host[:port]" */
+	const char *secret_from;	/* the variable or file to check; NULL: unknown */
+	const char *bucket;
+	const char *key;	/* NULL or "" for the bucket itself */
+};
+
+/* Records in e the status, reason, object, HTTP status and S3 code of a
+ * failed answer, and one line that says what to check. A failure already
+ * recorded in e wins. Returns e->status. */
+int s3err_fail(struct dk_err *e, const struct s3err_where *w, long http_status,
+    const char *code, const char *message);
+
 /* Whether an attempt that got this answer may be tried again. */
 int s3err_transient(long http_status, const char *code);
 

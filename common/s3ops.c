@@ -19,13 +19,13 @@ s3_head(struct s3_client *c, const struct objname *n, struct s3_object_info *inf
 	s3_op_init(&op, "HEAD", n->bucket, n->key);
 	rc = s3_run(c, &op, e);
 	if (rc == DK_OK) {
-		struct tm tm = { 0 };
+		/* An HTTP date ("Wed, 25 Nov 2026 03:03:24 GMT"): libcurl reads it. */
+		time_t t = curl_getdate(op.call.last_modified, NULL);
 		memset(info, 0, sizeof(*info));
 		info->size = op.call.content_length;
 		snprintf(info->etag, sizeof(info->etag), "%s", op.call.etag);
 		snprintf(info->sha256_meta, sizeof(info->sha256_meta), "%s", op.call.sha256_meta);
-		if (strptime(op.call.last_modified, "%a, %d %b %Y %H:%M:%S", &tm) != NULL)
-			info->mtime = timegm(&tm);
+		info->mtime = t > 0 ? t : 0;
 	}
 	s3_op_free(&op);
 	return rc;

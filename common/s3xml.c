@@ -1,3 +1,6 @@
+/* S3's XML answers, matched by their exact element paths. */
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <expat.h>
@@ -5,11 +8,19 @@
 
 #include "buf.h"
 #include "s3xml.h"
+#include "timestamp.h"
+#include "vec.h"
 
-/* A small driver over expat: keeps the path of open elements and the text
- * of the innermost one, and calls on_end(path, text) when it closes. */
+/* A small driver over expat: keeps the path of open elements
+ * ("ListBucketResult/Contents/Key") and the text of the innermost one, and
+ * calls on_end(path, text) when it closes. A path longer than the buffer
+ * stops the parse: no answer drkit reads nests that deep, and a path cut
+ * short would be matched against the wrong element. */
 struct xml_walk {
 	char path[512];
+	size_t len;
+	int too_deep;
+	XML_Parser parser;
 	struct buf text;
 	void (*on_end)(void *arg, const char *path, const char *text);
 	void *arg;
@@ -19,10 +30,18 @@ static void
 walk_start(void *arg, const XML_Char *name, const XML_Char **attrs)
 {
 	struct xml_walk *w = arg;
-	size_t n = strlen(w->path);
+	size_t n = strlen(name);
 
 	(void)attrs;
-	snprintf(w->path + n, sizeof(w->path) - n, "%s%s", n ? "/" : "", name);
+	if (w->len + 1 + n >= sizeof(w->path)) {
+		w->too_deep = 1;
+		XML_StopParser(w->parser, XML_FALSE);
+		return;
+	}
+	if (w->len > 0)
+		w->path[w->len++] = '/';
+	memcpy(w->path + w->len, name, n + 1);
+	w->len += n;
 	buf_reset(&w->text);
 }
 
@@ -36,10 +55,8 @@ walk_end(void *arg, const XML_Char *name)
 	w->on_end(w->arg, w->path, w->text.p != NULL ? w->text.p : "");
 	buf_reset(&w->text);
 	slash = strrchr(w->path, '/');
-	if (slash != NULL)
-		*slash = '\0';
-	else
-		w->path[0] = '\0';
+	w->len = slash != NULL ? (size_t)(slash - w->path) : 0;
+	w->path[w->len] = '\0';
 }
 
 static void
@@ -50,22 +67,27 @@ walk_text(void *arg, const XML_Char *s, int len)
 	buf_append(&w->text, s, (size_t)len);
 }
 
+/* 0 when body was read whole, XML_TOO_DEEP when an element path did not
+ * fit, -1 when it is not well-formed XML. */
+#define XML_TOO_DEEP (-2)
+
 static int
 xml_walk(const char *body, size_t len, void (*on_end)(void *, const char *, const char *),
     void *arg)
 {
 	struct xml_walk w = { .on_end = on_end, .arg = arg };
-	XML_Parser p = XML_ParserCreate("UTF-8");
 	int ok;
 
-	if (p == NULL)
+	if (body == NULL || len > INT_MAX || (w.parser = XML_ParserCreate("UTF-8")) == NULL)
 		return -1;
-	XML_SetUserData(p, &w);
-	XML_SetElementHandler(p, walk_start, walk_end);
-	XML_SetCharacterDataHandler(p, walk_text);
-	ok = XML_Parse(p, body, (int)len, 1) == XML_STATUS_OK;
-	XML_ParserFree(p);
+	XML_SetUserData(w.parser, &w);
+	XML_SetElementHandler(w.parser, walk_start, walk_end);
+	XML_SetCharacterDataHandler(w.parser, walk_text);
+	ok = XML_Parse(w.parser, body, (int)len, 1) == XML_STATUS_OK;
+	XML_ParserFree(w.parser);
 	buf_free(&w.text);
+	if (w.too_deep)
+		return XML_TOO_DEEP;
 	return ok ? 0 : -1;
 }
 
@@ -93,18 +115,6 @@ s3xml_parse_error(const char *body, size_t len, struct s3xml_error *out)
 	if (len == 0 || xml_walk(body, len, error_end, out) != 0)
 		return -1;
 	return out->code[0] != '\0' ? 0 : -1;
-}
-
-int
-s3xml_parse_time(const char *s, time_t *out)
-{
-	struct tm tm = { 0 };
-	char *end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-
-	if (end == NULL)
-		return -1;
-	*out = timegm(&tm);
-	return 0;
 }
 
 struct list_walk {
@@ -135,29 +145,15 @@ url_decode(const char *s)
 	return out;
 }
 
-static int
-grow(void **arr, size_t *cap, size_t n, size_t size)
-{
-	if (n < *cap)
-		return 0;
-	size_t c = *cap ? *cap * 2 : 64;
-	void *p = realloc(*arr, c * size);
-	if (p == NULL)
-		return -1;
-	*arr = p;
-	*cap = c;
-	return 0;
-}
-
 static void
 list_end(void *arg, const char *path, const char *text)
 {
 	struct list_walk *w = arg;
 	struct s3xml_list_page *pg = w->page;
 
-	if (strncmp(path, "ListBucketResult", 16) == 0)
+	if (strcmp(path, "ListBucketResult") == 0)
 		w->is_list = 1;
-	if (strcmp(path, "ListBucketResult/EncodingType") == 0)
+	else if (strcmp(path, "ListBucketResult/EncodingType") == 0)
 		w->url_encoded = strcmp(text, "url") == 0;
 	else if (strcmp(path, "ListBucketResult/IsTruncated") == 0)
 		pg->truncated = strcmp(text, "true") == 0;
@@ -170,20 +166,22 @@ list_end(void *arg, const char *path, const char *text)
 	} else if (strcmp(path, "ListBucketResult/Contents/Size") == 0)
 		w->cur.size = strtoull(text, NULL, 10);
 	else if (strcmp(path, "ListBucketResult/Contents/LastModified") == 0) {
-		if (s3xml_parse_time(text, &w->cur.mtime) != 0)
+		struct dk_err te = { 0 };
+		if (timestamp_parse_rfc3339(text, strlen(text), &w->cur.mtime, &te) != DK_OK)
 			w->failed = 1;
 	} else if (strcmp(path, "ListBucketResult/Contents/ETag") == 0)
 		copy_text(w->cur.etag, sizeof(w->cur.etag), text);
 	else if (strcmp(path, "ListBucketResult/Contents") == 0) {
-		if (w->cur.key == NULL ||
-		    grow((void **)&pg->entries, &w->cap_entries, pg->nentries, sizeof(*pg->entries))) {
+		if (w->cur.key == NULL || vec_reserve((void **)&pg->entries, &w->cap_entries,
+		    pg->nentries + 1, sizeof(*pg->entries)) != 0) {
 			w->failed = 1;
 			return;
 		}
 		pg->entries[pg->nentries++] = w->cur;
 		memset(&w->cur, 0, sizeof(w->cur));
 	} else if (strcmp(path, "ListBucketResult/CommonPrefixes/Prefix") == 0) {
-		if (grow((void **)&pg->prefixes, &w->cap_prefixes, pg->nprefixes, sizeof(char *))) {
+		if (vec_reserve((void **)&pg->prefixes, &w->cap_prefixes, pg->nprefixes + 1,
+		    sizeof(char *)) != 0) {
 			w->failed = 1;
 			return;
 		}
@@ -215,12 +213,16 @@ int
 s3xml_parse_list(const char *body, size_t len, struct s3xml_list_page *page, struct dk_err *e)
 {
 	struct list_walk w = { .page = page };
+	int rc;
 
 	memset(page, 0, sizeof(*page));
-	if (xml_walk(body, len, list_end, &w) != 0 || !w.is_list || w.failed ||
-	    (w.url_encoded && list_decode(page) != 0)) {
+	rc = xml_walk(body, len, list_end, &w);
+	if (rc != 0 || !w.is_list || w.failed || (w.url_encoded && list_decode(page) != 0)) {
 		free(w.cur.key);
 		s3xml_list_page_free(page);
+		if (rc == XML_TOO_DEEP)
+			return dk_fail(e, DK_ESERVICE, "the service sent a listing nested "
+			    "deeper than any S3 listing");
 		return dk_fail(e, DK_ESERVICE, "the service sent a listing that cannot be read");
 	}
 	free(w.cur.key);
@@ -275,9 +277,9 @@ delete_end(void *arg, const char *path, const char *text)
 {
 	struct delete_walk *w = arg;
 
-	if (strncmp(path, "DeleteResult", 12) == 0)
+	if (strcmp(path, "DeleteResult") == 0)
 		w->is_result = 1;
-	if (strcmp(path, "DeleteResult/Error/Key") == 0) {
+	else if (strcmp(path, "DeleteResult/Error/Key") == 0) {
 		free(w->cur.key);
 		w->cur.key = strdup(text);
 	} else if (strcmp(path, "DeleteResult/Error/Code") == 0)
@@ -285,7 +287,7 @@ delete_end(void *arg, const char *path, const char *text)
 	else if (strcmp(path, "DeleteResult/Error/Message") == 0)
 		copy_text(w->cur.message, sizeof(w->cur.message), text);
 	else if (strcmp(path, "DeleteResult/Error") == 0) {
-		if (grow((void **)&w->f, &w->cap, (size_t)w->n, sizeof(*w->f))) {
+		if (vec_reserve((void **)&w->f, &w->cap, (size_t)w->n + 1, sizeof(*w->f)) != 0) {
 			w->failed = 1;
 			return;
 		}

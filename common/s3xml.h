@@ -53,7 +53,4 @@ struct s3xml_delete_failure {
 long s3xml_parse_delete(const char *body, size_t len, struct s3xml_delete_failure **failures);
 void s3xml_delete_failures_free(struct s3xml_delete_failure *f, long n);
 
-/* Parses an ISO 8601 UTC time as S3 lists it ("2026-11-25T03:03:24.000Z"). */
-int s3xml_parse_time(const char *s, time_t *out);
-
 #endif

@@ -1,6 +1,8 @@
 /* AWS Signature Version 4 for S3. The steps follow AWS's description:
  * canonical request, string to sign, signing key, signature. Hashing and
- * HMAC are OpenSSL's. */
+ * HMAC are OpenSSL's. The signer stays ours rather than libcurl's
+ * CURLOPT_AWS_SIGV4: Debian 12's libcurl (7.88) still has canonicalisation
+ * bugs that were fixed only in later releases, and it cannot presign. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,7 @@
 #include <openssl/hmac.h>
 
 #include "buf.h"
+#include "hex.h"
 #include "sigv4.h"
 
 #define SIGV4_ALGORITHM "AWS4-HMAC-SHA256"
@@ -287,18 +290,6 @@ sigv4_canonical_request(const struct sigv4_request *req)
 
 	free(names);
 	return cr;
-}
-
-static void
-hex_encode(const unsigned char *in, size_t n, char *out)
-{
-	static const char hex[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = hex[in[i] >> 4];
-		out[2 * i + 1] = hex[in[i] & 15];
-	}
-	out[2 * n] = '\0';
 }
 
 static int

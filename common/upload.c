@@ -7,6 +7,7 @@
 #include "recorded.h"
 #include "sumfile.h"
 #include "upload.h"
+#include "vec.h"
 
 size_t
 upload_part_size_for(uint64_t expected, size_t want)
@@ -83,15 +84,12 @@ parts_drive(struct upload *u, struct dk_err *e)
 static int
 etags_reserve(struct upload *u, size_t n, struct dk_err *e)
 {
-	if (n <= u->cap_etags)
-		return DK_OK;
-	size_t cap = u->cap_etags ? u->cap_etags * 2 : 64;
-	char **p = realloc(u->etags, cap * sizeof(*p));
-	if (p == NULL)
+	size_t old = u->cap_etags;
+
+	if (vec_reserve((void **)&u->etags, &u->cap_etags, n, sizeof(*u->etags)) != 0)
 		return dk_fail(e, DK_EIO, "out of memory");
-	memset(p + u->cap_etags, 0, (cap - u->cap_etags) * sizeof(*p));
-	u->etags = p;
-	u->cap_etags = cap;
+	/* A part not yet done has no ETag: NULL, freed as such. */
+	memset(u->etags + old, 0, (u->cap_etags - old) * sizeof(*u->etags));
 	return DK_OK;
 }
 
