@@ -36,6 +36,9 @@ seed() {
 	fuzz_settings)
 		printf '[default]\naws_access_key_id = A\naws_secret_access_key = S\n\0[default]\nregion = auto\nendpoint_url = https://x.r2.example\n' >"$2/seed1"
 		printf '[profile p]\ns3 =\n  endpoint_url = http://127.0.0.1:9\n\0' >"$2/seed2";;
+	fuzz_endpoint)
+		printf 'https://account.r2.cloudflarestorage.com' >"$2/seed1"
+		printf 'http://127.0.0.1:9000/' >"$2/seed2"; printf 'HTTPS://[::1]:443' >"$2/seed3";;
 	fuzz_sqlscan)
 		printf '%s\n' "SET standard_conforming_strings = off;" "CREATE FUNCTION f() RETURNS int AS \$x\$ SELECT 1; \$x\$ LANGUAGE sql;" \
 			"COPY t (a) FROM stdin;" "1\\t2" "\\." "/* a /* nested */ ; */ SELECT E'\\'';';" "\\connect db" >"$2/seed1";;
