@@ -61,8 +61,8 @@ printf '%s\0' "nl/a & b" "nl/plain" "nl/keep" | put_keys $B 5
 printf 's3://%s/%s\0' $B "nl/a & b" $B "nl/plain" | r2rm -0 -q
 check_eq "r2rm -0 deletes NUL-separated names, one with spaces and '&'" "nl/keep" "$(keys nl/)"
 printf 's3://%s/%s\0' $B $'nl/two\nlines' $B "nl/keep" | r2rm -0 --dry-run >"$T/out"
-check_eq "r2rm -0 takes a name holding a newline as one name" \
-	"$(printf '(dryrun) delete: s3://%s/%s\n' $B $'nl/two\nlines' $B nl/keep)" "$(cat "$T/out")"
+check_eq "r2rm -0 takes a name holding a newline as one name, printed escaped on one line" \
+	"$(printf '(dryrun) delete: s3://%s/%s\n' $B 'nl/two\nlines' $B nl/keep)" "$(cat "$T/out")"
 printf 's3://%s/nl/keep\0' $B >"$T/nul"
 check_exit 2 "r2rm without -0 refuses NUL-separated names" r2rm <"$T/nul"
 check_grep "... saying to use -0" "^r2rm: .*-0" "$T/err"
