@@ -71,7 +71,8 @@ check_size(const struct wf_ctx *x, const char *name, int fd, uint64_t size, cons
 	return DK_OK;
 }
 
-/* A new file beside final, named so that PostgreSQL ignores it. */
+/* A new file beside final, named so that PostgreSQL ignores it; read
+ * back for the segment header. */
 static int
 temp_open(const char *final, char **tmp, struct dk_err *e)
 {
@@ -82,7 +83,7 @@ temp_open(const char *final, char **tmp, struct dk_err *e)
 		return dk_fail(e, DK_EIO, "out of memory");
 	}
 	unlink(*tmp);	/* left by a crashed process of the same pid */
-	if ((fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666)) < 0) {
+	if ((fd = open(*tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666)) < 0) {
 		dk_fail(e, DK_EIO, "cannot create %s: %s", *tmp, strerror(errno));
 		free(*tmp);
 		*tmp = NULL;
