@@ -66,6 +66,9 @@ parse_args(int argc, char **argv, struct fetch_args *a)
 
 	while ((ch = getopt_long(argc, argv, "qvh", longopts, NULL)) != -1) {
 		switch (ch) {
+		/* For PostgreSQL's empty environment, as in walpush. */
+		case OPT_PROFILE: setenv("AWS_PROFILE", optarg, 1); break;
+		case OPT_CREDENTIALS: setenv("AWS_SHARED_CREDENTIALS_FILE", optarg, 1); break;
 		case OPT_PREFETCH:
 			if (cli_parse_number("--prefetch", optarg, 0, 64, &n) != DK_OK)
 				return DK_EUSAGE;
@@ -79,9 +82,6 @@ parse_args(int argc, char **argv, struct fetch_args *a)
 				return cli_usage_error("--segment-size: want a power of 2");
 			a->o.seg_size = size;
 			break;
-		/* For PostgreSQL's empty environment, as in walpush. */
-		case OPT_PROFILE: setenv("AWS_PROFILE", optarg, 1); break;
-		case OPT_CREDENTIALS: setenv("AWS_SHARED_CREDENTIALS_FILE", optarg, 1); break;
 		default:
 			if ((rc = cli_option(ch, usage)) == CLI_NOT_MINE)
 				return cli_usage_error("unknown option");

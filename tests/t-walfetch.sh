@@ -5,20 +5,12 @@
 # instead of promoting a database that silently lacks data.
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/proxy.sh"
+. "$TOP/tests/wal.sh"
 need_s3
 B=walfetchb
 new_bucket $B || { done_testing; exit; }
 A=s3://$B/wal
 
-segment() {	# FILE SEED: a segment whose first page states 16 MiB
-	python3 -c '
-import random, struct, sys
-rng = random.Random(int(sys.argv[2]))
-head = struct.pack("<HHIQI4xQII", 0xD110, 0x0002, 1, 0, 0, 7, 16 << 20, 8192)
-body = bytes(rng.getrandbits(8) for _ in range(4096)) * 4096
-open(sys.argv[1], "wb").write((head + body)[:16 << 20])' "$@"
-}
-sha() { sha256sum <"$1" | cut -d' ' -f1; }
 # The directory holds exactly the named files (nothing half-written).
 holds() {	# NAME DIR FILE...
 	local name=$1 dir=$2; shift 2
@@ -28,7 +20,7 @@ holds() {	# NAME DIR FILE...
 S=$T/src
 mkdir -p "$S"
 for i in 1 2 3 4 5; do
-	segment "$S/00000001000000000000000$i" $i
+	wal_segment "$S/00000001000000000000000$i" $i
 	walpush --look-ahead 0 "$S/00000001000000000000000$i" "$A" || not_ok "walpush segment $i"
 done
 S1=000000010000000000000001
@@ -135,7 +127,7 @@ check_cmp "... %p holds the archived segment, not the tampered one" \
 check_grep "... fetched with a GET" "^GET /$B/wal/000000010000000000000003.gz" "$PROXY_LOG"
 check_grep "... and said so" "^walfetch: spool entry .* refused" "$T/err"
 # An entry for an object that was replaced in the archive is never served.
-segment "$T/000000010000000000000004" 44
+wal_segment "$T/000000010000000000000004" 44
 aws s3 rm "$A/000000010000000000000004.gz" >/dev/null
 walpush "$T/000000010000000000000004" "$A"
 check_exit 0 "a spool entry of an object since replaced is not served" \

@@ -4,23 +4,12 @@
 # different one under the same name is refused and the stored one kept.
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/proxy.sh"
+. "$TOP/tests/wal.sh"
 need_s3
 B=walpushb
 new_bucket $B || { done_testing; exit; }
 A=s3://$B/wal
 
-# A segment as PostgreSQL writes it: 16 MiB whose first page has the long
-# header stating the segment size; SEED makes its bytes differ.
-segment() {	# FILE SEED [SIZE]
-	python3 -c '
-import random, struct, sys
-path, seed = sys.argv[1], int(sys.argv[2])
-size = int(sys.argv[3]) if len(sys.argv) > 3 else 16 << 20
-rng = random.Random(seed)
-head = struct.pack("<HHIQI4xQII", 0xD110, 0x0002, 1, 0, 0, 7, 16 << 20, 8192)
-body = bytes(rng.getrandbits(8) for _ in range(4096)) * ((size - len(head)) // 4096 + 1)
-open(path, "wb").write((head + body)[:size])' "$@"
-}
 stored_sha() {	# KEY: the SHA-256 of the stored object's uncompressed bytes
 	r2get "$A/$1.gz" | gzip -dc | sha256sum | cut -d' ' -f1
 }
@@ -28,12 +17,12 @@ stored_sha() {	# KEY: the SHA-256 of the stored object's uncompressed bytes
 W=$T/pg_wal
 mkdir -p "$W"
 S1=000000010000000000000001
-segment "$W/$S1" 1
+wal_segment "$W/$S1" 1
 
 # --- one segment, stored once
 check_exit 0 "walpush of a segment exits 0" walpush --look-ahead 0 "$W/$S1" "$A"
 check_eq "... and says nothing (PostgreSQL logs stderr)" "" "$(cat "$T/err")"
-check_eq "... the object is the segment, gzipped" "$(sha256sum <"$W/$S1" | cut -d' ' -f1)" \
+check_eq "... the object is the segment, gzipped" "$(sha "$W/$S1")" \
 	"$(stored_sha $S1)"
 check "... and sha256sum-r2 checks it by its recorded SHA-256, without PostgreSQL" \
 	sh -c "r2get '$A/$S1.gz' | gzverify -d | sha256sum-r2 --verify '$A/$S1.gz' >/dev/null"
@@ -43,11 +32,11 @@ check_exit 0 "the same segment again (PostgreSQL retries after a crash) exits 0"
 # --- a different file under the same name is never stored over the first
 before=$(stored_sha $S1)
 cp "$W/$S1" "$T/orig"
-segment "$W/$S1" 2
+wal_segment "$W/$S1" 2
 check_exit 8 "a different segment under the same name exits 8" \
 	walpush --look-ahead 0 "$W/$S1" "$A"
 check_grep "... naming both checksums" \
-	"^walpush: s3://$B/wal/$S1.gz exists with SHA-256 $before, but .* has SHA-256 $(sha256sum <"$W/$S1" | cut -d' ' -f1)" "$T/err"
+	"^walpush: s3://$B/wal/$S1.gz exists with SHA-256 $before, but .* has SHA-256 $(sha "$W/$S1")" "$T/err"
 check_eq "... in one line" 1 "$(wc -l <"$T/err")"
 check_eq "... and the stored segment is unchanged" "$before" "$(stored_sha $S1)"
 cp "$T/orig" "$W/$S1"
@@ -56,7 +45,7 @@ cp "$T/orig" "$W/$S1"
 # proxy's log proves it is sent.
 proxy_start
 S2=000000010000000000000002
-segment "$W/$S2" 3
+wal_segment "$W/$S2" 3
 check_exit 0 "walpush of a new segment through the recording proxy" \
 	via_proxy walpush --look-ahead 0 "$W/$S2" "$A"
 check_grep "... sends the PUT with If-None-Match: *" "^If-None-Match: \* on PUT /$B/wal/$S2.gz" "$PROXY_LOG"
@@ -70,14 +59,14 @@ proxy_stop
 # --- every kind of file PostgreSQL archives
 printf '1\t0/3000000\tno recovery target specified\n' >"$W/00000002.history"
 printf 'START WAL LOCATION: 0/2000028 (file %s)\n' "$S2" >"$W/$S2.00000028.backup"
-segment "$W/$S2.partial" 4
+wal_segment "$W/$S2.partial" 4
 for f in 00000002.history $S2.00000028.backup $S2.partial; do
 	check_exit 0 "walpush of a $f exits 0" walpush "$W/$f" "$A"
-	check_eq "... and stores it as $f.gz" "$(sha256sum <"$W/$f" | cut -d' ' -f1)" "$(stored_sha "$f")"
+	check_eq "... and stores it as $f.gz" "$(sha "$W/$f")" "$(stored_sha "$f")"
 done
 echo x >"$T/notwal"
 check_exit 2 "a file whose name PostgreSQL would not archive exits 2" walpush "$T/notwal" "$A"
-segment "$W/000000010000000000000009" 5 $((8 << 20))
+wal_segment "$W/000000010000000000000009" 5 $((8 << 20))
 check_exit 1 "a segment shorter than its header says exits 1" \
 	walpush "$W/000000010000000000000009" "$A"
 check_eq "... and stores nothing" "" "$(r2ls "$A/000000010000000000000009" 2>&1)"
@@ -89,7 +78,7 @@ mkdir -p "$H/.aws"
 printf '[wal]\naws_access_key_id = S3RVER\naws_secret_access_key = S3RVER\n' >"$H/.aws/credentials"
 printf '[profile wal]\nendpoint_url = %s\n' "$R2_ENDPOINT" >"$H/.aws/config"
 S3=000000010000000000000003
-segment "$W/$S3" 6
+wal_segment "$W/$S3" 6
 check_exit 0 "env -i walpush with AWS_PROFILE in the postgres user's HOME" \
 	env -i HOME="$H" AWS_PROFILE=wal "$BIN/walpush" --look-ahead 0 "$W/$S3" "$A"
 check_exit 0 "env -i walpush --profile wal" \
@@ -105,7 +94,7 @@ check_exit 0 "env -i walpush --credentials FILE --profile wal" \
 L=$T/lk/pg_wal
 mkdir -p "$L/archive_status"
 for i in 1 2 3 4 5; do
-	segment "$L/00000001000000000000001$i" $((10 + i))
+	wal_segment "$L/00000001000000000000001$i" $((10 + i))
 	touch "$L/archive_status/00000001000000000000001$i.ready"
 done
 LA=s3://$B/lk
@@ -120,7 +109,7 @@ check_eq "... and nothing else is in archive_status" "5" "$(ls -A "$L/archive_st
 check_exit 0 "the later call for a segment pushed ahead returns without the service" \
 	env R2_ENDPOINT=http://127.0.0.1:$(free_port) DRKIT_RETRIES=0 \
 	walpush --look-ahead 0 "$L/000000010000000000000012" "$LA"
-segment "$L/000000010000000000000013" 99
+wal_segment "$L/000000010000000000000013" 99
 check_exit 8 "a segment changed since it was pushed ahead is checked again: exit 8" \
 	walpush --look-ahead 0 "$L/000000010000000000000013" "$LA"
 
