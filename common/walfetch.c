@@ -449,6 +449,12 @@ walfetch_run(struct s3_client *c, const struct objname *src, const char *name,
 		rc = items_fetch(&x, items + 1, n - 1, 0, r, e);
 	else
 		rc = items_fetch(&x, items, n, 1, r, e);
+	/* The segment asked for is not archived: recovery ends here (or
+	 * waits for it), and the spool would only hold disk space. */
+	if (rc == DK_ENOTFOUND && e->reason == DK_R_NO_SUCH_KEY && x.spool != NULL) {
+		spool_prune(&x, NULL, 0);
+		rmdir(x.spool);
+	}
 out:
 	for (size_t i = 0; i < n; i++)
 		item_free(&items[i]);

@@ -274,7 +274,8 @@ ready_segments(const char *waldir, const char *asked, int max, char ***out)
 		n++;
 	}
 	closedir(d);
-	qsort(v, n, sizeof(*v), name_cmp);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), name_cmp);
 	while (n > (size_t)max)
 		free(v[--n]);
 	*out = v;

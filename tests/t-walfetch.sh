@@ -155,7 +155,7 @@ printf '[profile wal]\nendpoint_url = %s\n' "$R2_ENDPOINT" >"$H/.aws/config"
 q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 q -c "ALTER SYSTEM SET archive_mode = on" \
   -c "ALTER SYSTEM SET archive_command = 'cp %p $C/%f && env -i HOME=$H $BIN/walpush --profile wal %p s3://$B/pg'"
-pg_as_owner "$(pg_bindir)/pg_ctl" -D "$PG_DIR/data" -w restart >/dev/null
+pg_as_owner "$(pg_bindir)/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w restart >/dev/null
 q -c "CREATE TABLE t AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 50000) g"
 for i in 1 2 3; do
 	q -c "INSERT INTO t SELECT g, md5(g::text) FROM generate_series(1, 20000) g" -c "SELECT pg_switch_wal()" >/dev/null
