@@ -111,6 +111,13 @@ inflate_to(int fd, const char *what, const struct buf *body, const char *hex,
 			rc = gzcheck_finish(&g, e);
 		*size = g.out_bytes;
 		gzcheck_free(&g);
+		/* gzcheck says where in the stream; the log must say which. */
+		if (rc == DK_EDATA && strncmp(e->msg, what, strlen(what)) != 0) {
+			char msg[sizeof(e->msg)];
+			snprintf(msg, sizeof(msg), "%s", e->msg);
+			dk_refail(e, rc, "%s: %s", what, msg);
+			dk_err_object(e, "%s", what);
+		}
 		if (rc == DK_OK)
 			rc = sink_finish(&sum.sink, e);
 	}
