@@ -105,14 +105,33 @@ fatal(int status)
 	return status > 125 ? status : WALFETCH_FATAL + status;
 }
 
+/* Loads the settings and places the file; the status as the library
+ * says it, e filled on failure. */
+static int
+fetch(const struct fetch_args *a, struct walfetch_result *r, struct dk_err *e)
+{
+	struct settings set;
+	struct s3_client *c = s3_connect(&set, cli_log(), e);
+	struct objname src;
+	int rc;
+
+	if (c == NULL)
+		return e->status;
+	rc = objname_parse(a->source, set.bucket, &src, e);
+	if (rc == DK_OK) {
+		rc = walfetch_run(c, &src, a->name, a->path, &a->o, r, e);
+		objname_free(&src);
+	}
+	s3_client_free(c);
+	settings_free(&set);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct fetch_args a = { .o = { .prefetch = 8 } };
-	struct walfetch_result r;
-	struct settings set;
-	struct s3_client *c;
-	struct objname src;
+	struct walfetch_result r = { 0 };
 	struct dk_err e = { 0 };
 	int rc;
 
@@ -120,18 +139,11 @@ main(int argc, char **argv)
 	if ((rc = parse_args(argc, argv, &a)) != DK_OK)
 		return fatal(rc);
 	a.o.log = cli_log();
-	if ((c = s3_connect(&set, cli_log(), &e)) == NULL)
-		return fatal(cli_fail(&e));
-	if ((rc = objname_parse(a.source, set.bucket, &src, &e)) == DK_OK) {
-		rc = walfetch_run(c, &src, a.name, a.path, &a.o, &r, &e);
-		if (rc == DK_OK && r.from_spool)
-			cli_trace("%s: served from the prefetch spool", a.name);
-		if (r.prefetched > 0)
-			cli_trace("prefetched %d segment%s", r.prefetched, r.prefetched == 1 ? "" : "s");
-		objname_free(&src);
-	}
-	s3_client_free(c);
-	settings_free(&set);
+	rc = fetch(&a, &r, &e);
+	if (r.from_spool)
+		cli_trace("%s: served from the prefetch spool", a.name);
+	if (r.prefetched > 0)
+		cli_trace("prefetched %d segment%s", r.prefetched, r.prefetched == 1 ? "" : "s");
 	if (rc == DK_OK)
 		return 0;
 	/* The normal end of recovery, and the answer to its probes for
