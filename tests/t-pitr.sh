@@ -101,6 +101,8 @@ open(sys.argv[1], "wb").write(d)' "$T/seg.gz"
 sum=$(r2get "s3://$B/wal/$target_wal.gz" | gzip -dc | sha256sum | cut -d' ' -f1)
 aws s3api put-object --bucket $B --key "bad/$target_wal.gz" --body "$T/seg.gz" \
 	--metadata "sha256=$sum" >/dev/null
+r2get "s3://$B/bad/$target_wal.gz" >"$T/seg.stored"
+check_cmp "the corrupted segment is in the archive under its name" "$T/seg.gz" "$T/seg.stored"
 X=$T/rec-bad
 recover "$X" bad
 for i in $(seq 1 300); do
