@@ -10,7 +10,8 @@ usage: faultproxy.py UPSTREAM_PORT LOG [--match REGEX] [--count N]
        faultproxy.py UPSTREAM_PORT LOG --schedule SEED [--rate P]
 
 Prints its own port on stdout once it listens. Each request is logged as
-"METHOD TARGET [range=RANGE] LENGTH" when it arrives and "-> STATUS for
+"METHOD TARGET [range=RANGE] LENGTH" when it arrives (and, when the request
+has one, "If-None-Match: VALUE on METHOD TARGET") and "-> STATUS for
 METHOD TARGET" (or the fault) when answered, so that tests can see which requests were sent,
 in which order, with how large a body. The fault applies to the first N requests whose
 "METHOD TARGET [range=RANGE]" matches REGEX (every request when no --match):
@@ -100,16 +101,20 @@ class Proxy:
         head = await reader.readuntil(b"\r\n\r\n")
         lines = head.decode("latin-1").split("\r\n")
         method, target, _ = lines[0].split(" ", 2)
-        length, rng = 0, ""
+        length, rng, inm = 0, "", None
         for h in lines[1:]:
             name, _, value = h.partition(":")
             if name.strip().lower() == "content-length":
                 length = int(value.strip())
             elif name.strip().lower() == "range":
                 rng = " range=" + value.strip()
+            elif name.strip().lower() == "if-none-match":
+                inm = value.strip()
         body = await reader.readexactly(length) if length else b""
         what = f"{method} {target}{rng}"
         self.note(f"{what} {length}")
+        if inm is not None:
+            self.note(f"If-None-Match: {inm} on {what}")
         fault = self.take_fault(what)
         if fault and fault["status"]:
             await self.answer_error(writer, fault["status"], what)

@@ -1,0 +1,489 @@
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "interrupt.h"
+#include "io.h"
+#include "sha256.h"
+#include "vec.h"
+#include "wal.h"
+#include "walpush.h"
+
+enum wp_phase { WP_HEAD, WP_PUT, WP_RECHECK, WP_DONE };
+
+/* One file on its way: read, hashed, gzipped, then HEAD (is it there?),
+ * PUT if not, and HEAD again when the PUT's condition failed. */
+struct wp_item {
+	char *path;
+	const char *name;		/* base name, inside path */
+	struct objname obj;		/* bucket borrowed, key owned */
+	struct stat st;
+	unsigned char *data;		/* the file, then freed once gzipped */
+	size_t len;
+	unsigned char *gz;
+	size_t gzlen;
+	char hex[SHA256_HEXLEN + 1];
+	enum wp_phase phase;
+	int identical;
+	struct s3_op op;
+	struct dk_err err;
+};
+
+static void
+item_free(struct wp_item *it)
+{
+	s3_op_free(&it->op);
+	free(it->path);
+	free(it->obj.key);
+	free(it->data);
+	free(it->gz);
+	memset(it, 0, sizeof(*it));
+}
+
+static int
+item_init(struct wp_item *it, const char *path, const struct objname *dest, struct dk_err *e)
+{
+	const char *slash;
+
+	memset(it, 0, sizeof(*it));
+	if ((it->path = strdup(path)) == NULL)
+		return dk_fail(e, DK_EIO, "out of memory");
+	slash = strrchr(it->path, '/');
+	it->name = slash != NULL ? slash + 1 : it->path;
+	if (wal_classify(it->name) == WAL_OTHER)
+		return dk_fail(e, DK_EUSAGE, "%s: not a WAL file name (a segment, .partial, "
+		    ".history or .backup)", path);
+	it->obj.bucket = dest->bucket;
+	if ((it->obj.key = wal_object_key(dest->key, it->name)) == NULL)
+		return dk_fail(e, DK_EIO, "out of memory");
+	return DK_OK;
+}
+
+/* A segment (or .partial) must be as long as its first page says:
+ * anything else is not what PostgreSQL wrote. */
+static int
+item_check_size(const struct wp_item *it, struct dk_err *e)
+{
+	enum wal_kind k = wal_classify(it->name);
+	uint64_t want;
+
+	if (k != WAL_SEGMENT && k != WAL_PARTIAL)
+		return DK_OK;
+	want = wal_page_seg_size(it->data, it->len);
+	if (want == 0 || want == it->len)
+		return DK_OK;
+	dk_fail(e, DK_EDATA, "%s: %zu bytes, but its header says segments are %llu bytes",
+	    it->path, it->len, (unsigned long long)want);
+	return dk_err_object(e, "%s", it->path);
+}
+
+/* Reads the whole file and hashes it. */
+static int
+item_read(struct wp_item *it, struct dk_err *e)
+{
+	struct sha256 h = { NULL };
+	unsigned char digest[SHA256_LEN];
+	ssize_t n;
+	int fd, rc;
+
+	if ((fd = open(it->path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &it->st) != 0) {
+		rc = dk_fail(e, DK_EIO, "cannot open %s: %s", it->path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return rc;
+	}
+	if (!S_ISREG(it->st.st_mode)) {
+		close(fd);
+		return dk_fail(e, DK_EIO, "%s: not a regular file", it->path);
+	}
+	it->len = (size_t)it->st.st_size;
+	if ((it->data = malloc(it->len + 1)) == NULL) {
+		close(fd);
+		return dk_fail(e, DK_EIO, "out of memory for %s", it->path);
+	}
+	n = io_read_full(fd, it->data, it->len, it->path, e);
+	close(fd);
+	if (n < 0)
+		return DK_EIO;
+	if ((size_t)n != it->len)
+		return dk_fail(e, DK_EIO, "%s: shrank while it was read", it->path);
+	if ((rc = item_check_size(it, e)) != DK_OK || (rc = sha256_init(&h, e)) != DK_OK)
+		return rc;
+	sha256_update(&h, it->data, it->len);
+	sha256_final(&h, digest);
+	sha256_free(&h);
+	sha256_hex(digest, it->hex);
+	return DK_OK;
+}
+
+/* gzip in one call: the file is in memory already. */
+static int
+item_gzip(struct wp_item *it, int level, struct dk_err *e)
+{
+	z_stream zs = { 0 };
+	int zrc;
+
+	if (deflateInit2(&zs, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return dk_fail(e, DK_EIO, "zlib: cannot start deflate");
+	it->gzlen = deflateBound(&zs, it->len);
+	if ((it->gz = malloc(it->gzlen)) == NULL) {
+		deflateEnd(&zs);
+		return dk_fail(e, DK_EIO, "out of memory for %s", it->path);
+	}
+	zs.next_in = it->data;
+	zs.avail_in = (uInt)it->len;
+	zs.next_out = it->gz;
+	zs.avail_out = (uInt)it->gzlen;
+	zrc = deflate(&zs, Z_FINISH);
+	it->gzlen = zs.total_out;
+	deflateEnd(&zs);
+	if (zrc != Z_STREAM_END)
+		return dk_fail(e, DK_EIO, "zlib: cannot compress %s", it->path);
+	free(it->data);
+	it->data = NULL;
+	return DK_OK;
+}
+
+/* The state file: what an earlier call stored for a segment, so that the
+ * call PostgreSQL makes for it later need not ask the service again. */
+struct wp_state {
+	char *dir;			/* PGWAL/.walpush, NULL without one */
+};
+
+static char *
+state_file(const struct wp_state *s, const char *name)
+{
+	char *p;
+
+	return asprintf(&p, "%s/%s", s->dir, name) < 0 ? NULL : p;
+}
+
+static int
+state_line(const struct wp_item *it, char *line, size_t size)
+{
+	return snprintf(line, size, "%s %lld %lld.%09ld s3://%s/%s\n", it->hex,
+	    (long long)it->st.st_size, (long long)it->st.st_mtim.tv_sec,
+	    it->st.st_mtim.tv_nsec, it->obj.bucket, it->obj.key);
+}
+
+/* Whether an earlier call stored this very file (size, mtime and SHA-256)
+ * under the same object; the entry is used up either way. */
+static int
+state_take(const struct wp_state *s, const struct wp_item *it)
+{
+	char want[2048], got[2048] = "";
+	char *p;
+	FILE *f;
+	int same = 0;
+
+	if (s->dir == NULL || (p = state_file(s, it->name)) == NULL)
+		return 0;
+	if ((f = fopen(p, "re")) != NULL) {
+		state_line(it, want, sizeof(want));
+		same = fgets(got, sizeof(got), f) != NULL && strcmp(got, want) == 0;
+		fclose(f);
+		unlink(p);
+	}
+	free(p);
+	return same;
+}
+
+/* Best effort: without it the later call only asks the service again. */
+static void
+state_put(const struct wp_state *s, const struct wp_item *it)
+{
+	char line[2048], *p, *tmp = NULL;
+	int fd, len;
+
+	if (s->dir == NULL || (p = state_file(s, it->name)) == NULL)
+		return;
+	if (asprintf(&tmp, "%s.tmp", p) >= 0 &&
+	    (fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)) >= 0) {
+		len = state_line(it, line, sizeof(line));
+		if (write(fd, line, (size_t)len) == len && close(fd) == 0)
+			rename(tmp, p);
+		else
+			close(fd);
+		unlink(tmp);
+	}
+	free(tmp);
+	free(p);
+}
+
+/* Drops entries whose segment PostgreSQL has removed or recycled. */
+static void
+state_prune(const struct wp_state *s, const char *waldir)
+{
+	DIR *d;
+	struct dirent *de;
+	char path[4096];
+
+	if (s->dir == NULL || (d = opendir(s->dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", waldir, de->d_name);
+		if (access(path, F_OK) != 0) {
+			snprintf(path, sizeof(path), "%s/%s", s->dir, de->d_name);
+			unlink(path);
+		}
+	}
+	closedir(d);
+}
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The segments .ready in WALDIR/archive_status, after asked, oldest first,
+ * at most max; PostgreSQL's status files are only read. */
+static size_t
+ready_segments(const char *waldir, const char *asked, int max, char ***out)
+{
+	char path[4096], **v = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	DIR *d;
+
+	*out = NULL;
+	snprintf(path, sizeof(path), "%s/archive_status", waldir);
+	if ((d = opendir(path)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		size_t len = strlen(de->d_name);
+		if (len != WAL_NAME_LEN + strlen(".ready") ||
+		    strcmp(de->d_name + WAL_NAME_LEN, ".ready") != 0)
+			continue;
+		de->d_name[WAL_NAME_LEN] = '\0';
+		if (wal_classify(de->d_name) != WAL_SEGMENT || strcmp(de->d_name, asked) <= 0)
+			continue;
+		if (vec_reserve((void **)&v, &cap, n + 1, sizeof(*v)) != 0 ||
+		    (v[n] = strdup(de->d_name)) == NULL)
+			break;
+		n++;
+	}
+	closedir(d);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), name_cmp);
+	while (n > (size_t)max)
+		free(v[--n]);
+	*out = v;
+	return n;
+}
+
+static int
+item_submit(struct s3_client *c, struct wp_item *it, struct dk_err *e)
+{
+	s3_op_free(&it->op);
+	s3_op_init(&it->op, it->phase == WP_PUT ? "PUT" : "HEAD", it->obj.bucket, it->obj.key);
+	it->op.user = it;
+	if (it->phase == WP_PUT) {
+		it->op.body = it->gz;
+		it->op.body_len = it->gzlen;
+		it->op.send_body = 1;
+		s3_op_header(&it->op, "x-amz-meta-sha256", "%s", it->hex);
+		/* Where the service honours it, no race can replace the object
+		 * between our HEAD and this PUT. */
+		s3_op_header(&it->op, "If-None-Match", "*");
+	}
+	return s3_submit(c, &it->op, e);
+}
+
+/* Decides what a finished request means for its file; returns whether the
+ * item needs another request. */
+static int
+item_settle(struct wp_item *it)
+{
+	struct s3_op *op = &it->op;
+
+	if (it->phase == WP_PUT) {
+		if (op->status == DK_OK) {
+			it->phase = WP_DONE;
+			return 0;
+		}
+		if (op->err.reason != DK_R_EXISTS) {
+			it->err = op->err;
+			it->phase = WP_DONE;
+			return 0;
+		}
+		/* 412: someone stored it meanwhile; is it the same file? */
+		it->phase = WP_RECHECK;
+		return 1;
+	}
+	if (op->status == DK_ENOTFOUND && op->err.reason == DK_R_NO_SUCH_KEY &&
+	    it->phase == WP_HEAD) {
+		it->phase = WP_PUT;
+		return 1;
+	}
+	it->phase = WP_DONE;
+	if (op->status != DK_OK) {
+		it->err = op->err;
+		return 0;
+	}
+	if (strcasecmp(op->call.sha256_meta, it->hex) == 0) {
+		it->identical = 1;
+		return 0;
+	}
+	dk_fail(&it->err, DK_ESAFETY, "s3://%s/%s exists with %s%s, but %s has SHA-256 %s: "
+	    "kept, not replaced", it->obj.bucket, it->obj.key,
+	    op->call.sha256_meta[0] ? "SHA-256 " : "no recorded SHA-256",
+	    op->call.sha256_meta, it->path, it->hex);
+	dk_err_object(&it->err, "s3://%s/%s", it->obj.bucket, it->obj.key);
+	dk_err_reason(&it->err, DK_R_EXISTS);
+	return 0;
+}
+
+/* Runs every item to its end, n at once. */
+static int
+items_run(struct s3_client *c, struct wp_item *items, size_t n, struct dk_err *e)
+{
+	struct s3_op *op;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n; i++)
+		if (items[i].phase != WP_DONE && item_submit(c, &items[i], &items[i].err) != DK_OK)
+			items[i].phase = WP_DONE;
+	while (s3_pending(c) > 0) {
+		if (interrupt_requested()) {
+			s3_cancel_all(c);
+			dk_fail(e, DK_ESERVICE, "interrupted");
+			return dk_err_reason(e, DK_R_INTERRUPTED);
+		}
+		if ((op = s3_next(c, 1000)) == NULL)
+			continue;
+		struct wp_item *it = op->user;
+		if (item_settle(it) && (rc = item_submit(c, it, &it->err)) != DK_OK)
+			it->phase = WP_DONE;
+	}
+	return DK_OK;
+}
+
+static char *
+wal_dir_of(const char *path)
+{
+	char *copy = strdup(path), *dir;
+
+	if (copy == NULL)
+		return NULL;
+	dir = strdup(dirname(copy));
+	free(copy);
+	return dir;
+}
+
+/* Loads the segments pushed ahead into items[1..]; returns how many. */
+static size_t
+ahead_load(const struct wp_state *st, const char *waldir, const struct wp_item *asked,
+    const struct objname *dest, const struct walpush_opts *o, struct wp_item *items)
+{
+	char **names, path[4096];
+	size_t n = ready_segments(waldir, asked->name, o->lookahead, &names), k = 0;
+	struct dk_err ignored;
+
+	for (size_t i = 0; i < n; i++) {
+		struct wp_item *it = &items[k];
+		char *sp = state_file(st, names[i]);
+		int known = sp != NULL && access(sp, F_OK) == 0;
+		free(sp);
+		snprintf(path, sizeof(path), "%s/%s", waldir, names[i]);
+		free(names[i]);
+		if (known)
+			continue;
+		memset(&ignored, 0, sizeof(ignored));
+		if (item_init(it, path, dest, &ignored) != DK_OK || item_read(it, &ignored) != DK_OK ||
+		    item_gzip(it, o->level, &ignored) != DK_OK) {
+			item_free(it);
+			continue;
+		}
+		k++;
+	}
+	free(names);
+	return k;
+}
+
+static void
+state_open(struct wp_state *st, const char *waldir)
+{
+	char path[4096];
+	struct stat sb;
+
+	st->dir = NULL;
+	snprintf(path, sizeof(path), "%s/archive_status", waldir);
+	if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode))
+		return;		/* not PostgreSQL's pg_wal: nothing to look ahead in */
+	if (asprintf(&st->dir, "%s/" WALPUSH_STATE_DIR, waldir) < 0) {
+		st->dir = NULL;
+		return;
+	}
+	if (mkdir(st->dir, 0777) != 0 && errno != EEXIST) {
+		free(st->dir);
+		st->dir = NULL;
+	}
+}
+
+int
+walpush_run(struct s3_client *c, const struct objname *dest, const char *path,
+    const struct walpush_opts *o, struct walpush_result *r, struct dk_err *e)
+{
+	struct wp_item *items;
+	struct wp_state st = { NULL };
+	char *waldir;
+	size_t n = 1;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if ((items = calloc((size_t)o->lookahead + 1, sizeof(*items))) == NULL ||
+	    (waldir = wal_dir_of(path)) == NULL) {
+		free(items);
+		return dk_fail(e, DK_EIO, "out of memory");
+	}
+	state_open(&st, waldir);
+	if ((rc = item_init(&items[0], path, dest, e)) != DK_OK ||
+	    (rc = item_read(&items[0], e)) != DK_OK)
+		goto out;
+	if (state_take(&st, &items[0])) {
+		r->remembered = 1;
+		log_trace(o->log, "%s: pushed ahead earlier as s3://%s/%s, unchanged since",
+		    path, items[0].obj.bucket, items[0].obj.key);
+		goto out;
+	}
+	if ((rc = item_gzip(&items[0], o->level, e)) != DK_OK)
+		goto out;
+	if (st.dir != NULL && o->lookahead > 0) {
+		state_prune(&st, waldir);
+		n += ahead_load(&st, waldir, &items[0], dest, o, items + 1);
+	}
+	if ((rc = items_run(c, items, n, e)) != DK_OK)
+		goto out;
+	for (size_t i = 1; i < n; i++) {
+		if (items[i].err.status == DK_OK) {
+			state_put(&st, &items[i]);
+			r->ahead++;
+		} else {
+			log_trace(o->log, "pushing ahead: %s", items[i].err.msg);
+		}
+	}
+	r->identical = items[0].identical;
+	if (items[0].err.status != DK_OK) {
+		*e = items[0].err;
+		rc = e->status;
+	}
+out:
+	for (size_t i = 0; i < n; i++)
+		item_free(&items[i]);
+	free(items);
+	free(st.dir);
+	free(waldir);
+	return rc;
+}
