@@ -172,9 +172,7 @@ main(int argc, char **argv)
 			break;
 		}
 		default:
-			if ((rc = cli_option(c, usage)) == CLI_NOT_MINE)
-				return cli_usage_error("unknown option");
-			if (rc != CLI_CONTINUE)
+			if ((rc = cli_option(c, usage)) != CLI_CONTINUE)
 				return rc;
 			break;
 		}

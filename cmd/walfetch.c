@@ -83,10 +83,12 @@ parse_args(int argc, char **argv, struct fetch_args *a)
 			a->o.seg_size = size;
 			break;
 		default:
-			if ((rc = cli_option(ch, usage)) == CLI_NOT_MINE)
-				return cli_usage_error("unknown option");
+			/* A usage error is returned, so that main makes it a
+			 * status above 125: PostgreSQL must stop, not go on. */
+			if ((rc = cli_option(ch, usage)) == 0)
+				exit(0);
 			if (rc != CLI_CONTINUE)
-				exit(rc);
+				return rc;
 			break;
 		}
 	}
@@ -136,6 +138,7 @@ main(int argc, char **argv)
 	int rc;
 
 	cli_init("walfetch");
+	cli_lost_output_status = 128 + DK_EIO;
 	if ((rc = parse_args(argc, argv, &a)) != DK_OK)
 		return fatal(rc);
 	a.o.log = cli_log();

@@ -72,9 +72,7 @@ parse_args(int argc, char **argv, struct push_args *a)
 		case OPT_PROFILE: setenv("AWS_PROFILE", optarg, 1); break;
 		case OPT_CREDENTIALS: setenv("AWS_SHARED_CREDENTIALS_FILE", optarg, 1); break;
 		default:
-			if ((rc = cli_option(ch, usage)) == CLI_NOT_MINE)
-				return cli_usage_error("unknown option");
-			if (rc != CLI_CONTINUE)
+			if ((rc = cli_option(ch, usage)) != CLI_CONTINUE)
 				exit(rc);
 			break;
 		}
