@@ -121,7 +121,7 @@ walk_next(struct walk *w)
 		t.type = TOK_STRING;
 		w->p++;
 		walk_quoted(w, '\'', 1);
-	} else if (strchr("BbXxNn", c) != NULL && w->p + 1 < w->end && w->p[1] == '\'') {
+	} else if (c != 0 && strchr("BbXxNn", c) != NULL && w->p + 1 < w->end && w->p[1] == '\'') {
 		t.type = TOK_STRING;
 		w->p++;
 		walk_quoted(w, '\'', !w->std_strings);

@@ -90,6 +90,37 @@ check_spellings(void)
 	CHECK(bad == 0, "%d generated spellings classified as written plainly (%d wrong)", n, bad);
 }
 
+/* Random text of the characters that open or close quotes, comments and
+ * parentheses: the walker stays inside the statement (ASan watches). */
+static void
+check_random(void)
+{
+	static const char alphabet[] = "'\"$-/*()\\ \nEUe&a_;COPYFROMprogram.";
+	char buf[64], words[STMT_SNIP];
+	unsigned seed = 1;
+	int calls = 0;
+
+	for (int i = 0; i < 20000; i++) {
+		size_t n = (size_t)(i % (int)sizeof(buf));
+		char *buf_heap;
+		for (size_t j = 0; j < n; j++) {
+			seed = seed * 1103515245u + 12345u;
+			buf[j] = alphabet[(seed >> 16) % (sizeof(alphabet) - 1)];
+		}
+		/* An exact-size copy, so that a read past the end is caught. */
+		if ((buf_heap = malloc(n > 0 ? n : 1)) == NULL)
+			break;
+		memcpy(buf_heap, buf, n);
+		for (int k = STMT_OTHER; k <= STMT_PROGRAM; k++)
+			free(stmtclass_name(buf_heap, n, (enum stmt_kind)k));
+		calls += stmtclass_kind(buf_heap, n) <= STMT_PROGRAM;
+		stmtclass_words(buf_heap, n, words);
+		calls += stmtclass_cluster_wide(buf_heap, n, STMT_OTHER) >= 0;
+		free(buf_heap);
+	}
+	CHECK(calls == 40000, "20000 random statements classified without reading past them");
+}
+
 /* stmtclass_name's answer compared with want (NULL for none). */
 static int
 name_is(const char *sql, enum stmt_kind k, const char *want)
@@ -149,6 +180,7 @@ main(void)
 	CHECK(name_is("CREATE TABLE t (a int);", STMT_OTHER, NULL), "no name for other statements");
 
 	check_spellings();
+	check_random();
 	CHECK(kind("\"COMMIT\";") == STMT_OTHER, "a quoted identifier is no keyword");
 	CHECK(kind("SELECT 'ROLLBACK';") == STMT_OTHER && kind("/* ROLLBACK */ SELECT 1;") == STMT_OTHER,
 	    "nor is a string or a comment");
