@@ -34,6 +34,11 @@ usage(void)
 	       "      --role=ROLE        SET ROLE ROLE before restoring\n"
 	       "  -j, --jobs=N           build post-data indexes and keys on N connections,\n"
 	       "                         after the data has committed\n"
+	       "      --allow-program    run COPY ... PROGRAM, a shell command on the server\n"
+	       "                         (refused by default)\n"
+	       "      --max-statement=SIZE\n"
+	       "                         refuse a statement larger than SIZE (default 256M;\n"
+	       "                         COPY data is not bounded)\n"
 	       "      --progress         show bytes, rate, table and rows on stderr\n"
 	       "      --no-progress      do not (default unless stderr is a terminal)\n"
 	       "  -v, --verbose          trace connections, COPYs and commits\n"
@@ -43,11 +48,12 @@ usage(void)
 	       "\n"
 	       "Exit status: 0 restored, 1 incomplete or corrupt dump or a report difference,\n"
 	       "2 usage, 3 credentials, 7 database error, 8 refused (target not empty,\n"
-	       "forbidden meta-command, existing database).\n");
+	       "forbidden meta-command or statement, statement over --max-statement,\n"
+	       "existing database).\n");
 }
 
 enum { OPT_CREATE = CLI_OPT_FIRST_OWN, OPT_REPLACE, OPT_CHECK, OPT_REPORT, OPT_ANALYZE,
-       OPT_ROLE };
+       OPT_ROLE, OPT_ALLOW_PROGRAM, OPT_MAX_STATEMENT };
 
 static const struct option longopts[] = {
 	{ "dbname", required_argument, NULL, 'd' },
@@ -60,6 +66,8 @@ static const struct option longopts[] = {
 	{ "no-privileges", no_argument, NULL, 'x' },
 	{ "role", required_argument, NULL, OPT_ROLE },
 	{ "jobs", required_argument, NULL, 'j' },
+	{ "allow-program", no_argument, NULL, OPT_ALLOW_PROGRAM },
+	{ "max-statement", required_argument, NULL, OPT_MAX_STATEMENT },
 	CLI_LONGOPTS_PROGRESS,
 	CLI_LONGOPTS_COMMON,
 	{ NULL, 0, NULL, 0 },
@@ -164,6 +172,15 @@ main(int argc, char **argv)
 		case 'O': o.no_owner = 1; break;
 		case 'x': o.no_privileges = 1; break;
 		case OPT_ROLE: o.role = optarg; break;
+		case OPT_ALLOW_PROGRAM: o.allow_program = 1; break;
+		case OPT_MAX_STATEMENT: {
+			/* PostgreSQL takes no query over 1 GB. */
+			unsigned long long n;
+			if (cli_parse_size("--max-statement", optarg, 1024, 1ULL << 30, &n) != DK_OK)
+				return DK_EUSAGE;
+			o.max_statement = (size_t)n;
+			break;
+		}
 		case 'j': {
 			long long n;
 			if (cli_parse_number("--jobs", optarg, 1, 64, &n) != DK_OK)

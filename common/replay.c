@@ -3,6 +3,7 @@
  * a meta-command does, pgpipe and pgcopy talk to the server, postdata holds
  * back what -j builds later, dumptrailer says whether the dump is whole),
  * the commit, and the undo of what could not be rolled back. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,20 @@
 
 #define BUF_INIT (1024 * 1024)
 
+/* Names of what the restore created outside its transaction. */
+struct names {
+	char **v;
+	size_t n, cap;
+};
+
+/* A statement that cannot run in a transaction and takes effect at once
+ * (ALTER SYSTEM): held until the whole dump has verified. */
+struct held {
+	char *sql;
+	unsigned long line;
+	size_t db;		/* the database it came in */
+};
+
 /* One database the restore writes. */
 struct target {
 	struct pgpipe *pipe;
@@ -43,13 +58,17 @@ struct replay {
 	size_t ndbs, capdbs;
 	size_t cur;		/* the database statements go to now */
 	char *first_db;		/* the database the restore starts in */
-	char **dbs_made, **roles_made;
-	size_t ndbs_made, capdbs_made, nroles_made, caproles_made;
+	struct names dbs_made, roles_made, spaces_made;	/* to drop again on failure */
+	struct held *held;	/* what waits for the dump to verify */
+	size_t nheld, capheld;
+	size_t max_statement;
 	size_t captables;
 	struct dumptrailer trailer;
 	struct psqlmeta meta;
 	struct postdata post;
 	int cluster_done;	/* the part before the first switch committed */
+	unsigned long local_line;	/* the first statement of that part that is not cluster-wide */
+	char local_first[STMT_SNIP];
 	char *check_db;		/* --check: the database the dump switched to */
 	int committed;		/* the dump's transactions committed */
 	long copy_table;	/* the table COPY fills, or -1 */
@@ -114,16 +133,24 @@ on_rows(void *arg, long table, long long n)
 }
 
 static int
-remember(char ***list, size_t *n, size_t *cap, const char *name)
+remember(struct names *l, const char *name)
 {
 	char *copy = strdup(name);
 
-	if (copy == NULL || vec_reserve((void **)list, cap, *n + 1, sizeof(**list)) != 0) {
+	if (copy == NULL || vec_reserve((void **)&l->v, &l->cap, l->n + 1, sizeof(*l->v)) != 0) {
 		free(copy);
 		return -1;
 	}
-	(*list)[(*n)++] = copy;
+	l->v[l->n++] = copy;
 	return 0;
+}
+
+static void
+names_free(struct names *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
 }
 
 static int
@@ -135,12 +162,12 @@ send_stmt(struct replay *rp, const char *sql, size_t n, unsigned long line, long
 	return DK_OK;
 }
 
-/* Runs sql now on a connection of its own: what cannot run in a
- * transaction (CREATE DATABASE, ALTER SYSTEM). */
+/* Runs sql now on a connection of its own to db: what cannot run in a
+ * transaction (CREATE DATABASE, CREATE TABLESPACE, ALTER SYSTEM). */
 static int
-exec_aside(struct replay *rp, const char *sql, size_t n, unsigned long line)
+exec_aside(struct replay *rp, const char *db, const char *sql, size_t n, unsigned long line)
 {
-	struct pgpipe *side = pgpipe_open(rp->o->conninfo, cur(rp)->db, rp->o->log, rp->e);
+	struct pgpipe *side = pgpipe_open(rp->o->conninfo, db, rp->o->log, rp->e);
 	int rc;
 
 	if (side == NULL)
@@ -189,19 +216,40 @@ open_db(struct replay *rp, const char *db, int made)
 	return DK_OK;
 }
 
+/* CREATE DATABASE or TABLESPACE name: run aside, remembered in made. */
+static int
+create_aside(struct replay *rp, const char *sql, size_t n, unsigned long line, const char *what, const char *name,
+	     struct names *made)
+{
+	int rc;
+
+	log_trace(rp->o->log, "dump line %lu: creating %s \"%s\"", line, what, name);
+	if ((rc = exec_aside(rp, cur(rp)->db, sql, n, line)) == DK_OK) {
+		remember(made, name);
+		rp->r->statements++;
+	}
+	return rc;
+}
+
 /* ---- meta-commands ---- */
 
 /* The cluster-wide part of a dump (pg_dumpall's roles and tablespaces, a
  * --create dump's database) must be visible to the databases that follow
  * and to CREATE DATABASE, which runs on a connection of its own: it
- * commits before the first of them. */
+ * commits before the first of them, at line. Only cluster-wide statements
+ * may commit so early: anything else is refused, or the dump could commit
+ * its tables by switching database before it is verified. */
 static int
-commit_cluster_part(struct replay *rp)
+commit_cluster_part(struct replay *rp, unsigned long line)
 {
 	struct pgpipe *c = cur(rp);
 
 	if (rp->cluster_done)
 		return DK_OK;
+	if (rp->local_line > 0)
+		return dk_fail(rp->e, DK_ESAFETY, "dump line %lu: a database switch or CREATE DATABASE or TABLESPACE "
+			       "would commit what comes before it, and line %lu (\"%s\") is no role, tablespace or "
+			       "setting; refused", line, rp->local_line, rp->local_first);
 	rp->cluster_done = 1;
 	log_trace(rp->o->log, "committing the cluster-wide part in %s", pgconn_where(c->pg));
 	if (pgpipe_settle(c, rp->e) != DK_OK || pgconn_exec(c->pg, "COMMIT", rp->e) != DK_OK ||
@@ -223,7 +271,7 @@ switch_db(struct replay *rp, const char *db, unsigned long line)
 		rp->check_db = strdup(db);
 		return DK_OK;
 	}
-	if (commit_cluster_part(rp) != DK_OK)
+	if (commit_cluster_part(rp, line) != DK_OK)
 		return rp->e->status;
 	for (size_t i = 0; i < rp->ndbs; i++)
 		if (strcmp(rp->dbs[i].pipe->db, db) == 0) {
@@ -231,8 +279,8 @@ switch_db(struct replay *rp, const char *db, unsigned long line)
 			log_trace(rp->o->log, "switched to %s", pgconn_where(cur(rp)->pg));
 			return DK_OK;
 		}
-	for (size_t i = 0; i < rp->ndbs_made; i++)
-		made |= strcmp(rp->dbs_made[i], db) == 0;
+	for (size_t i = 0; i < rp->dbs_made.n; i++)
+		made |= strcmp(rp->dbs_made.v[i], db) == 0;
 	return open_db(rp, db, made);
 }
 
@@ -274,7 +322,7 @@ create_db(struct replay *rp, const char *sql, size_t n, unsigned long line)
 		rp->r->statements++;
 		return DK_OK;
 	}
-	exists = pgpipe_settle(cur(rp), rp->e) != DK_OK || commit_cluster_part(rp) != DK_OK ? -1 :
+	exists = pgpipe_settle(cur(rp), rp->e) != DK_OK || commit_cluster_part(rp, line) != DK_OK ? -1 :
 		pgconn_database_exists(cur(rp)->pg, name, rp->e);
 	if (exists < 0) {
 		rc = rp->e->status;
@@ -282,11 +330,7 @@ create_db(struct replay *rp, const char *sql, size_t n, unsigned long line)
 		rc = dk_fail(rp->e, DK_ESAFETY, "dump line %lu: database \"%s\" already exists; refusing to "
 			     "restore over it (drop or rename it, or restore into another cluster)", line, name);
 	} else {
-		log_trace(rp->o->log, "dump line %lu: creating database \"%s\"", line, name);
-		if ((rc = exec_aside(rp, sql, n, line)) == DK_OK) {
-			remember(&rp->dbs_made, &rp->ndbs_made, &rp->capdbs_made, name);
-			rp->r->statements++;
-		}
+		rc = create_aside(rp, sql, n, line, "database", name, &rp->dbs_made);
 	}
 	free(name);
 	return rc;
@@ -318,11 +362,50 @@ create_role(struct replay *rp, const char *sql, size_t n, unsigned long line)
 		rp->r->skipped++;
 		rc = DK_OK;
 	} else {
-		remember(&rp->roles_made, &rp->nroles_made, &rp->caproles_made, name);
+		remember(&rp->roles_made, name);
 		rc = send_stmt(rp, sql, n, line, -1);
 	}
 	free(name);
 	return rc;
+}
+
+/* CREATE TABLESPACE: the databases and tables after it may be placed in
+ * it, so it runs now, after the roles that may own it committed, and is
+ * dropped again when the restore fails. */
+static int
+create_tablespace(struct replay *rp, const char *sql, size_t n, unsigned long line)
+{
+	char *name = stmtclass_name(sql, n, STMT_TABLESPACE);
+	int rc;
+
+	if (name == NULL)
+		return dk_fail(rp->e, DK_EDATA, "dump line %lu: CREATE TABLESPACE without a name", line);
+	if (commit_cluster_part(rp, line) != DK_OK) {
+		free(name);
+		return rp->e->status;
+	}
+	rc = create_aside(rp, sql, n, line, "tablespace", name, &rp->spaces_made);
+	free(name);
+	return rc;
+}
+
+/* ALTER SYSTEM, VACUUM: they would take effect at once, whatever becomes
+ * of the dump, and nothing after them needs them: they wait for it. */
+static int
+hold(struct replay *rp, const char *sql, size_t n, unsigned long line)
+{
+	struct held *h;
+
+	if (vec_reserve((void **)&rp->held, &rp->capheld, rp->nheld + 1, sizeof(*rp->held)) != 0)
+		return dk_fail(rp->e, DK_EDB, "out of memory");
+	h = &rp->held[rp->nheld];
+	if ((h->sql = strndup(sql, n)) == NULL)
+		return dk_fail(rp->e, DK_EDB, "out of memory");
+	h->line = line;
+	h->db = rp->cur;
+	rp->nheld++;
+	log_trace(rp->o->log, "dump line %lu: held until the dump has verified", line);
+	return DK_OK;
 }
 
 static int refill(struct replay *rp);
@@ -417,6 +500,14 @@ copy_in(struct replay *rp, char *sql, size_t n, unsigned long line, char saved)
 	return rc;
 }
 
+/* A statement, or a meta-command line, longer than --max-statement. */
+static int
+too_long(struct replay *rp, unsigned long line)
+{
+	return dk_fail(rp->e, DK_ESAFETY, "dump line %lu: the statement there is longer than --max-statement "
+		       "(%zu bytes); refused (raise --max-statement for a dump you trust)", line, rp->max_statement);
+}
+
 /* A statement the options or the restore's own transaction leave out. */
 static int
 left_out(const struct replay_opts *o, enum stmt_kind k)
@@ -435,10 +526,10 @@ run_stmt(struct replay *rp, const char *sql, size_t n, unsigned long line, enum 
 
 	if (k == STMT_CREATE_ROLE)
 		return create_role(rp, sql, n, line);
-	if (k == STMT_NONTX) {
-		rp->r->statements++;
-		return commit_cluster_part(rp) != DK_OK ? rp->e->status : exec_aside(rp, sql, n, line);
-	}
+	if (k == STMT_NONTX)
+		return hold(rp, sql, n, line);
+	if (k == STMT_TABLESPACE)
+		return create_tablespace(rp, sql, n, line);
 	if (rp->o->jobs > 1 && (t->deferring || k == STMT_INDEX)) {
 		t->deferring = 1;
 		return postdata_add(&rp->post, rp->cur, sql, n, line, k == STMT_INDEX, rp->e);
@@ -449,6 +540,28 @@ run_stmt(struct replay *rp, const char *sql, size_t n, unsigned long line, enum 
 		free(name);
 	}
 	return send_stmt(rp, sql, n, line, table);
+}
+
+/* What no restore runs: DK_ESAFETY with the line, or DK_OK. */
+static int
+refuse(struct replay *rp, const char *sql, size_t n, unsigned long line, enum stmt_kind k)
+{
+	char words[STMT_SNIP];
+
+	stmtclass_words(sql, n, words);
+	if (k == STMT_TXN_END)
+		return dk_fail(rp->e, DK_ESAFETY, "dump line %lu: a statement that would end the restore's "
+			       "transaction (%s); refused", line, words);
+	if (k == STMT_DROP)
+		return dk_fail(rp->e, DK_ESAFETY, "dump line %lu: %s refused: a restore never destroys a "
+			       "database or tablespace (dump without --clean)", line, words);
+	if (k == STMT_PROGRAM && !rp->o->allow_program)
+		return dk_fail(rp->e, DK_ESAFETY, "dump line %lu: %sCOPY ... PROGRAM would run a shell command on "
+			       "the database server; refused (--allow-program allows it)", line,
+			       strcmp(words, "DO") == 0 ? "a DO block with " : "");
+	if (n > rp->max_statement)
+		return too_long(rp, line);
+	return DK_OK;
 }
 
 static int
@@ -462,12 +575,12 @@ on_statement(struct replay *rp, char *sql, size_t n, unsigned long line)
 		rp->r->skipped++;
 		return DK_OK;
 	}
-	if (k == STMT_TXN_END)
-		return dk_fail(rp->e, DK_ESAFETY, "dump line %lu: a statement that would end the restore's "
-			       "transaction; refused", line);
-	if (k == STMT_DROP_DB)
-		return dk_fail(rp->e, DK_ESAFETY, "dump line %lu: DROP DATABASE refused: a restore never "
-			       "destroys a database (dump without --clean)", line);
+	if (refuse(rp, sql, n, line, k) != DK_OK)
+		return rp->e->status;
+	if (!rp->cluster_done && rp->local_line == 0 && !stmtclass_cluster_wide(sql, n, k)) {
+		rp->local_line = line;
+		stmtclass_first_line(sql, n, rp->local_first);
+	}
 	sql[n] = '\0';		/* the buffer always has a byte to spare */
 	if (k == STMT_COPY)
 		return copy_in(rp, sql, n, line, saved);
@@ -506,12 +619,18 @@ refill(struct replay *rp)
 	}
 	if (rp->len == rp->cap) {
 		/* One statement larger than the buffer: the buffer grows to it. */
-		char *b = realloc(rp->buf, rp->cap * 2 + 1);
+		/* Statements stop at --max-statement; COPY data never waits
+		 * for more than a line's start, so it is not bounded here. */
+		size_t limit = rp->copy_table >= 0 ? SIZE_MAX : rp->max_statement + 1;
+		size_t grow = rp->cap * 2 < limit ? rp->cap * 2 : limit;
+		char *b = grow > rp->cap ? realloc(rp->buf, grow + 1) : NULL;
+		if (grow <= rp->cap)
+			return too_long(rp, rp->s.item_line);
 		if (b == NULL)
 			return dk_fail(rp->e, DK_EIO, "out of memory for a statement of %zu bytes at line %lu",
 				       rp->len, rp->s.item_line);
 		rp->buf = b;
-		rp->cap *= 2;
+		rp->cap = grow;
 	}
 	n = dumpinput_read(&rp->in, rp->buf + rp->len, rp->cap - rp->len, rp->e);
 	if (n < 0)
@@ -550,13 +669,15 @@ scan_all(struct replay *rp)
 			dumptrailer_statement(&rp->trailer, text, n, rp->s.item_line);
 		switch (ev) {
 		case SQLSCAN_MORE:
+			if (rp->len - rp->s.start > rp->max_statement)
+				return too_long(rp, rp->s.item_line);
 			rc = refill(rp);
 			progress(rp, 0);
 			break;
 		case SQLSCAN_COMMENT:
 			break;
 		case SQLSCAN_META:
-			rc = on_meta(rp, text, n, rp->s.item_line);
+			rc = n > rp->max_statement ? too_long(rp, rp->s.item_line) : on_meta(rp, text, n, rp->s.item_line);
 			break;
 		case SQLSCAN_STATEMENT:
 			rc = on_statement(rp, text, n, rp->s.item_line);
@@ -577,12 +698,19 @@ scan_all(struct replay *rp)
 
 /* ---- after the dump: commit, deferred statements, counts ---- */
 
+/* Every statement sent has answered, and none failed. */
+static int
+drain_all(struct replay *rp)
+{
+	for (size_t i = 0; i < rp->ndbs; i++)
+		if (pgpipe_settle(rp->dbs[i].pipe, rp->e) != DK_OK)
+			return rp->e->status;
+	return DK_OK;
+}
+
 static int
 commit_all(struct replay *rp)
 {
-	for (size_t i = 0; i < rp->ndbs; i++)
-		if (pgpipe_drain(rp->dbs[i].pipe, rp->e) != DK_OK)
-			return rp->e->status;
 	for (size_t i = 0; i < rp->ndbs; i++) {
 		struct pgpipe *c = rp->dbs[i].pipe;
 		if (pgpipe_settle(c, rp->e) != DK_OK || pgconn_exec(c->pg, "COMMIT", rp->e) != DK_OK) {
@@ -594,6 +722,21 @@ commit_all(struct replay *rp)
 			return rp->e->status;
 		}
 		log_trace(rp->o->log, "committed %s", pgconn_where(c->pg));
+	}
+	return DK_OK;
+}
+
+/* What waited for the dump to verify, in the dump's order, once every
+ * statement has succeeded, just before the commit. */
+static int
+run_held(struct replay *rp)
+{
+	for (size_t i = 0; i < rp->nheld; i++) {
+		struct held *h = &rp->held[i];
+		log_trace(rp->o->log, "dump line %lu: running what was held", h->line);
+		if (exec_aside(rp, rp->dbs[h->db].pipe->db, h->sql, strlen(h->sql), h->line) != DK_OK)
+			return rp->e->status;
+		rp->r->statements++;
 	}
 	return DK_OK;
 }
@@ -661,7 +804,25 @@ close_all(struct replay *rp)
 	rp->ndbs = 0;
 }
 
-/* Undoes what autocommitted: the databases and roles the dump created. */
+/* DROP kind name for each name, on pg. */
+static void
+undo_list(struct replay *rp, PGconn *pg, const char *kind, const struct names *l, const char *suffix)
+{
+	struct dk_err e2;
+
+	dk_err_clear(&e2);
+	for (size_t i = 0; i < l->n; i++) {
+		char *q = pgconn_quote_ident(pg, l->v[i]), sql[600];
+		snprintf(sql, sizeof(sql), "DROP %s IF EXISTS %s%s", kind, q, suffix);
+		if (pgconn_exec(pg, sql, &e2) == DK_OK)
+			log_trace(rp->o->log, "dropped %s %s again", kind, q);
+		free(q);
+	}
+}
+
+/* Undoes what autocommitted: the databases, tablespaces and roles the dump
+ * created, in that order (a database may lie in a tablespace, a role own
+ * either). */
 static void
 undo(struct replay *rp)
 {
@@ -669,25 +830,14 @@ undo(struct replay *rp)
 	PGconn *pg;
 
 	close_all(rp);
-	if (rp->ndbs_made == 0 && rp->nroles_made == 0)
+	if (rp->dbs_made.n == 0 && rp->roles_made.n == 0 && rp->spaces_made.n == 0)
 		return;
 	dk_err_clear(&e2);
 	if ((pg = pgconn_open(rp->o->conninfo, rp->first_db, &e2)) == NULL)
 		return;
-	for (size_t i = 0; i < rp->ndbs_made; i++) {
-		char *q = pgconn_quote_ident(pg, rp->dbs_made[i]), sql[600];
-		snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s%s", q,
-			 PQserverVersion(pg) >= 130000 ? " WITH (FORCE)" : "");
-		pgconn_exec(pg, sql, &e2);
-		log_trace(rp->o->log, "dropped database %s again", q);
-		free(q);
-	}
-	for (size_t i = 0; i < rp->nroles_made; i++) {
-		char *q = pgconn_quote_ident(pg, rp->roles_made[i]), sql[600];
-		snprintf(sql, sizeof(sql), "DROP ROLE IF EXISTS %s", q);
-		pgconn_exec(pg, sql, &e2);
-		free(q);
-	}
+	undo_list(rp, pg, "DATABASE", &rp->dbs_made, PQserverVersion(pg) >= 130000 ? " WITH (FORCE)" : "");
+	undo_list(rp, pg, "TABLESPACE", &rp->spaces_made, "");
+	undo_list(rp, pg, "ROLE", &rp->roles_made, "");
 	PQfinish(pg);
 }
 
@@ -707,7 +857,7 @@ restore(struct replay *rp)
 		return rp->e->status;
 	if (o->check_only)
 		return DK_OK;
-	if (commit_all(rp) != DK_OK)
+	if (drain_all(rp) != DK_OK || run_held(rp) != DK_OK || commit_all(rp) != DK_OK)
 		return rp->e->status;
 	rp->committed = 1;
 	if (run_postdata(rp) != DK_OK)
@@ -723,13 +873,13 @@ static void
 replay_free(struct replay *rp)
 {
 	close_all(rp);
-	for (size_t i = 0; i < rp->ndbs_made; i++)
-		free(rp->dbs_made[i]);
-	for (size_t i = 0; i < rp->nroles_made; i++)
-		free(rp->roles_made[i]);
+	names_free(&rp->dbs_made);
+	names_free(&rp->roles_made);
+	names_free(&rp->spaces_made);
+	for (size_t i = 0; i < rp->nheld; i++)
+		free(rp->held[i].sql);
+	free(rp->held);
 	free(rp->dbs);
-	free(rp->dbs_made);
-	free(rp->roles_made);
 	postdata_free(&rp->post);
 	psqlmeta_free(&rp->meta);
 	free(rp->first_db);
@@ -750,6 +900,7 @@ replay_run(const struct replay_opts *o, int fd, struct replay_result *r, struct 
 	rp.r = r;
 	rp.e = e;
 	rp.copy_table = rp.last_table = -1;
+	rp.max_statement = o->max_statement > 0 ? o->max_statement : REPLAY_MAX_STATEMENT;
 	dumpinput_init(&rp.in, fd);
 	sqlscan_init(&rp.s);
 	dumptrailer_init(&rp.trailer);

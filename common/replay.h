@@ -24,6 +24,8 @@ struct replay_opts {
 	int jobs;		/* > 1: post-data indexes and constraints in parallel */
 	int analyze;
 	int count_tables;	/* count each table's rows after the commit */
+	int allow_program;	/* run COPY ... PROGRAM (a shell on the server) */
+	size_t max_statement;	/* bytes one statement may hold; 0: REPLAY_MAX_STATEMENT */
 	/* Server notices and warnings (with their statement's dump line) go
 	 * to its note, each step worth tracing to its trace; may be NULL. */
 	const struct dk_log *log;
@@ -31,6 +33,12 @@ struct replay_opts {
 	 * at the end; NULL for none. */
 	struct progress *progress;
 };
+
+/* The default bound on one statement: the largest a pg_dump --inserts row
+ * of big values is likely to need, at a peak of about three times it
+ * (our buffer, libpq's send buffer, the server's copy). COPY data is
+ * streamed and never bounded. */
+#define REPLAY_MAX_STATEMENT ((size_t)256 << 20)
 
 struct replay_table {
 	char *db;		/* database ("-" in --check before any \connect) */
@@ -52,9 +60,10 @@ struct replay_result {
 
 /* Reads the dump from fd and replays it. DK_OK when committed; DK_EDATA for
  * an incomplete or corrupt dump, DK_EDB for an SQL error, DK_ESAFETY for a
- * refused meta-command or a target that holds tables, DK_ECONFIG for bad
- * credentials. On failure nothing is committed, databases and roles the
- * dump created are dropped again. */
+ * refused meta-command or statement (transaction end, DROP DATABASE, COPY
+ * ... PROGRAM, a statement over max_statement) or a target that holds tables, DK_ECONFIG for bad
+ * credentials. On failure nothing is committed; the databases,
+ * tablespaces and roles the dump created are dropped again. */
 int replay_run(const struct replay_opts *o, int fd, struct replay_result *r, struct dk_err *e);
 
 void replay_result_free(struct replay_result *r);

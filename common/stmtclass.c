@@ -5,30 +5,261 @@
 
 #include "stmtclass.h"
 
-/* Matches the words of want ("CREATE DATABASE"), case-insensitively and
- * with any blanks between them; returns what follows, or NULL. */
-static const char *
-match_words(const char *p, const char *end, const char *want)
+/* ---- tokens, as PostgreSQL's lexer reads them ---- */
+
+enum tok_type { TOK_END, TOK_WORD, TOK_QIDENT, TOK_STRING, TOK_PUNCT };
+
+struct tok {
+	enum tok_type type;
+	const char *p;
+	size_t n;
+	int depth;		/* parentheses open around it */
+};
+
+struct walk {
+	const char *p, *end;
+	int std_strings;	/* '' strings without backslash escapes */
+	int depth;
+};
+
+static int
+is_ident_start(unsigned char c)
 {
-	while (*want != '\0') {
-		if (*want == ' ') {
-			if (p == end || !isspace((unsigned char)*p))
-				return NULL;
-			while (p < end && isspace((unsigned char)*p))
-				p++;
-			want++;
-			continue;
+	return isalpha(c) || c == '_' || c >= 0x80;
+}
+
+static int
+is_ident_char(unsigned char c)
+{
+	return is_ident_start(c) || isdigit(c) || c == '$';
+}
+
+/* Blanks, -- comments to the end of the line and slash-star comments,
+ * nested as PostgreSQL nests them. */
+static void
+walk_skip_blanks(struct walk *w)
+{
+	for (;;) {
+		while (w->p < w->end && isspace((unsigned char)*w->p))
+			w->p++;
+		if (w->end - w->p >= 2 && w->p[0] == '-' && w->p[1] == '-') {
+			while (w->p < w->end && *w->p != '\n')
+				w->p++;
+		} else if (w->end - w->p >= 2 && w->p[0] == '/' && w->p[1] == '*') {
+			int depth = 0;
+			do {
+				if (w->end - w->p >= 2 && w->p[0] == '/' && w->p[1] == '*')
+					depth++, w->p += 2;
+				else if (w->end - w->p >= 2 && w->p[0] == '*' && w->p[1] == '/')
+					depth--, w->p += 2;
+				else
+					w->p++;
+			} while (depth > 0 && w->p < w->end);
+		} else {
+			return;
 		}
-		if (p == end || toupper((unsigned char)*p) != *want)
-			return NULL;
-		p++;
-		want++;
 	}
-	if (p < end && (isalnum((unsigned char)*p) || *p == '_'))
-		return NULL;
-	while (p < end && isspace((unsigned char)*p))
-		p++;
-	return p;
+}
+
+/* Past the closing quote q: doubled quotes stay inside, and so does a
+ * quote after a backslash when backslashes escape. */
+static void
+walk_quoted(struct walk *w, char q, int backslash)
+{
+	for (w->p++; w->p < w->end; w->p++) {
+		if (backslash && *w->p == '\\' && w->p + 1 < w->end) {
+			w->p++;
+		} else if (*w->p == q) {
+			if (w->p + 1 < w->end && w->p[1] == q)
+				w->p++;
+			else {
+				w->p++;
+				return;
+			}
+		}
+	}
+}
+
+/* A dollar quote ($$ or $tag$) at w->p: past its end, 1; else 0. */
+static int
+walk_dollar(struct walk *w)
+{
+	const char *t = w->p + 1, *close;
+	size_t taglen;
+
+	if (t < w->end && is_ident_start((unsigned char)*t))
+		while (t < w->end && is_ident_char((unsigned char)*t) && *t != '$')
+			t++;
+	if (t == w->end || *t != '$')
+		return 0;
+	taglen = (size_t)(t + 1 - w->p);
+	for (close = t + 1; close + taglen <= w->end; close++)
+		if (memcmp(close, w->p, taglen) == 0) {
+			w->p = close + taglen;
+			return 1;
+		}
+	w->p = w->end;
+	return 1;
+}
+
+static struct tok
+walk_next(struct walk *w)
+{
+	struct tok t = { TOK_END, NULL, 0, 0 };
+	unsigned char c;
+
+	walk_skip_blanks(w);
+	t.p = w->p;
+	t.depth = w->depth;
+	if (w->p == w->end)
+		return t;
+	c = (unsigned char)*w->p;
+	if (c == '\'') {
+		t.type = TOK_STRING;
+		walk_quoted(w, '\'', !w->std_strings);
+	} else if ((c == 'E' || c == 'e') && w->p + 1 < w->end && w->p[1] == '\'') {
+		t.type = TOK_STRING;
+		w->p++;
+		walk_quoted(w, '\'', 1);
+	} else if (c != 0 && strchr("BbXxNn", c) != NULL && w->p + 1 < w->end && w->p[1] == '\'') {
+		t.type = TOK_STRING;
+		w->p++;
+		walk_quoted(w, '\'', !w->std_strings);
+	} else if ((c == 'U' || c == 'u') && w->end - w->p >= 3 && w->p[1] == '&' &&
+	    (w->p[2] == '\'' || w->p[2] == '"')) {
+		t.type = w->p[2] == '"' ? TOK_QIDENT : TOK_STRING;
+		w->p += 2;
+		walk_quoted(w, *w->p, 0);
+	} else if (c == '"') {
+		t.type = TOK_QIDENT;
+		walk_quoted(w, '"', 0);
+	} else if (c == '$' && walk_dollar(w)) {
+		t.type = TOK_STRING;
+	} else if (is_ident_start(c)) {
+		t.type = TOK_WORD;
+		while (w->p < w->end && is_ident_char((unsigned char)*w->p))
+			w->p++;
+	} else {
+		t.type = TOK_PUNCT;
+		w->depth += c == '(' ? 1 : c == ')' ? -1 : 0;
+		t.depth = w->depth < t.depth ? w->depth : t.depth;
+		w->p++;
+	}
+	t.n = (size_t)(w->p - t.p);
+	return t;
+}
+
+static void
+walk_init(struct walk *w, const char *sql, size_t n, int std_strings)
+{
+	w->p = sql;
+	w->end = sql + n;
+	w->std_strings = std_strings;
+	w->depth = 0;
+}
+
+/* The keyword kw, spelt in any case, never quoted. */
+static int
+tok_is(const struct tok *t, const char *kw)
+{
+	return t->type == TOK_WORD && t->n == strlen(kw) && strncasecmp(t->p, kw, t->n) == 0;
+}
+
+static int
+tok_is_punct(const struct tok *t, char c)
+{
+	return t->type == TOK_PUNCT && *t->p == c;
+}
+
+#define NWORDS 4
+
+/* The statement's first tokens. */
+static void
+first_tokens(const char *sql, size_t n, struct tok *w)
+{
+	struct walk wk;
+
+	walk_init(&wk, sql, n, 1);
+	for (int i = 0; i < NWORDS; i++)
+		w[i] = walk_next(&wk);
+}
+
+/* ---- kinds ---- */
+
+/* Transaction control: the restore owns the transaction. Statements that
+ * would only open or commit it are left out (COMMIT AND CHAIN too: the
+ * transaction goes on); those that would roll it back or hand it to
+ * two-phase commit are refused. ROLLBACK TO a savepoint ends nothing, and
+ * the dump can only roll back to a savepoint of its own. */
+static enum stmt_kind
+txn_kind(const struct tok *w)
+{
+	int i = 1;
+
+	if (tok_is(&w[0], "BEGIN") || (tok_is(&w[0], "START") && tok_is(&w[1], "TRANSACTION")))
+		return STMT_TXN;
+	if (tok_is(&w[0], "COMMIT") || tok_is(&w[0], "END"))
+		return tok_is(&w[1], "PREPARED") ? STMT_TXN_END : STMT_TXN;
+	if (tok_is(&w[0], "PREPARE") && tok_is(&w[1], "TRANSACTION"))
+		return STMT_TXN_END;
+	if (!tok_is(&w[0], "ROLLBACK") && !tok_is(&w[0], "ABORT"))
+		return STMT_OTHER;
+	if (tok_is(&w[i], "WORK") || tok_is(&w[i], "TRANSACTION"))
+		i++;
+	return tok_is(&w[i], "TO") ? STMT_OTHER : STMT_TXN_END;
+}
+
+/* COPY's source or destination, the token after its FROM or TO outside
+ * parentheses (a query's own FROM is inside them). */
+static struct tok
+copy_target(const char *sql, size_t n, int std_strings, int *from)
+{
+	struct walk wk;
+	struct tok t;
+
+	walk_init(&wk, sql, n, std_strings);
+	walk_next(&wk);
+	while ((t = walk_next(&wk)).type != TOK_END)
+		if (t.depth == 0 && (tok_is(&t, "FROM") || tok_is(&t, "TO"))) {
+			*from = tok_is(&t, "FROM");
+			return walk_next(&wk);
+		}
+	return t;
+}
+
+/* A word anywhere in the text, strings and comments included, in any case. */
+static int
+has_word(const char *p, const char *end, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *q = p; q + n <= end; q++)
+		if (strncasecmp(q, word, n) == 0 && (q == p || !is_ident_char((unsigned char)q[-1])) &&
+		    (q + n == end || !is_ident_char((unsigned char)q[n])))
+			return 1;
+	return 0;
+}
+
+/* COPY with a program: read under both settings of
+ * standard_conforming_strings, since a dump may change it where the
+ * scanner does not see (set_config()). A DO block that spells COPY and
+ * PROGRAM anywhere counts too; one that builds the words is not seen. */
+static enum stmt_kind
+copy_kind(const char *sql, size_t n, const struct tok *w)
+{
+	struct tok t;
+	int from = 0;
+
+	if (tok_is(&w[0], "DO"))
+		return has_word(sql, sql + n, "COPY") && has_word(sql, sql + n, "PROGRAM") ? STMT_PROGRAM : STMT_OTHER;
+	if (!tok_is(&w[0], "COPY"))
+		return STMT_OTHER;
+	for (int std = 0; std <= 1; std++) {
+		t = copy_target(sql, n, std, &from);
+		if (tok_is(&t, "PROGRAM"))
+			return STMT_PROGRAM;
+	}
+	return from && tok_is(&t, "STDIN") ? STMT_COPY : STMT_OTHER;
 }
 
 static int
@@ -42,96 +273,120 @@ contains_ci(const char *p, const char *end, const char *needle)
 	return 0;
 }
 
-/* Transaction control: the restore owns the transaction. Statements that
- * would only open or commit it are left out; those that would roll it
- * back or hand it to two-phase commit are refused. */
-static enum stmt_kind
-txn_kind(const char *p, const char *end)
-{
-	static const char *const refused[] = { "COMMIT PREPARED", "ROLLBACK PREPARED", "PREPARE TRANSACTION" };
-	static const char *const skipped[] = { "BEGIN", "START TRANSACTION", "COMMIT", "END" };
-
-	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
-		if (match_words(p, end, refused[i]) != NULL)
-			return STMT_TXN_END;
-	if (match_words(p, end, "ROLLBACK TO") != NULL)
-		return STMT_OTHER;
-	if (match_words(p, end, "ROLLBACK") != NULL || match_words(p, end, "ABORT") != NULL)
-		return STMT_TXN_END;
-	for (size_t i = 0; i < sizeof(skipped) / sizeof(skipped[0]); i++)
-		if (match_words(p, end, skipped[i]) != NULL)
-			return STMT_TXN;
-	return STMT_OTHER;
-}
-
 /* The keys pg_dump adds after the data, which build an index. */
 static int
-is_index_key(const char *p, const char *end)
+is_index_key(const char *p, const char *end, const struct tok *w)
 {
-	return match_words(p, end, "ALTER TABLE") != NULL &&
+	return tok_is(&w[0], "ALTER") && tok_is(&w[1], "TABLE") &&
 	    (contains_ci(p, end, " PRIMARY KEY ") || contains_ci(p, end, " UNIQUE (") ||
 	     contains_ci(p, end, " EXCLUDE USING ")) && contains_ci(p, end, " ADD CONSTRAINT ");
+}
+
+static int
+words_are(const struct tok *w, const char *a, const char *b)
+{
+	return tok_is(&w[0], a) && tok_is(&w[1], b);
+}
+
+/* A bare CREATE ROLE name; whose failure psql would pass over. */
+static int
+is_bare_create_role(const struct tok *w)
+{
+	return words_are(w, "CREATE", "ROLE") && (w[2].type == TOK_WORD || w[2].type == TOK_QIDENT) &&
+	    (w[3].type == TOK_END || tok_is_punct(&w[3], ';'));
 }
 
 enum stmt_kind
 stmtclass_kind(const char *p, size_t n)
 {
-	const char *end = p + n, *q;
-	static const char *const nontx[] = { "CREATE TABLESPACE", "DROP TABLESPACE", "ALTER SYSTEM", "VACUUM" };
-	enum stmt_kind k = txn_kind(p, end);
+	const char *end = p + n;
+	struct tok w[NWORDS];
+	enum stmt_kind k;
 
-	if (k != STMT_OTHER)
+	first_tokens(p, n, w);
+	if ((k = txn_kind(w)) != STMT_OTHER || (k = copy_kind(p, n, w)) != STMT_OTHER)
 		return k;
-	if (match_words(p, end, "COPY") != NULL && contains_ci(p, end, " FROM stdin"))
-		return STMT_COPY;
-	if ((match_words(p, end, "ALTER") != NULL && contains_ci(p, end, " OWNER TO ")) ||
-	    match_words(p, end, "SET SESSION AUTHORIZATION") != NULL)
+	if ((tok_is(&w[0], "ALTER") && contains_ci(p, end, " OWNER TO ")) ||
+	    (words_are(w, "SET", "SESSION") && tok_is(&w[2], "AUTHORIZATION")))
 		return STMT_OWNER;
-	if (match_words(p, end, "GRANT") != NULL || match_words(p, end, "REVOKE") != NULL ||
-	    match_words(p, end, "ALTER DEFAULT PRIVILEGES") != NULL)
+	if (tok_is(&w[0], "GRANT") || tok_is(&w[0], "REVOKE") ||
+	    (words_are(w, "ALTER", "DEFAULT") && tok_is(&w[2], "PRIVILEGES")))
 		return STMT_PRIV;
-	if (match_words(p, end, "CREATE DATABASE") != NULL)
+	if (words_are(w, "CREATE", "DATABASE"))
 		return STMT_CREATE_DB;
-	if (match_words(p, end, "DROP DATABASE") != NULL)
-		return STMT_DROP_DB;
-	for (size_t i = 0; i < sizeof(nontx) / sizeof(nontx[0]); i++)
-		if (match_words(p, end, nontx[i]) != NULL)
-			return STMT_NONTX;
-	if ((q = match_words(p, end, "CREATE ROLE")) != NULL && memchr(q, ' ', (size_t)(end - q)) == NULL)
+	if (words_are(w, "DROP", "DATABASE") || words_are(w, "DROP", "TABLESPACE"))
+		return STMT_DROP;
+	if (words_are(w, "CREATE", "TABLESPACE"))
+		return STMT_TABLESPACE;
+	if (words_are(w, "ALTER", "SYSTEM") || tok_is(&w[0], "VACUUM"))
+		return STMT_NONTX;
+	if (is_bare_create_role(w))
 		return STMT_CREATE_ROLE;
-	if (match_words(p, end, "CREATE INDEX") != NULL || match_words(p, end, "CREATE UNIQUE INDEX") != NULL ||
-	    is_index_key(p, end))
+	if (words_are(w, "CREATE", "INDEX") || (words_are(w, "CREATE", "UNIQUE") && tok_is(&w[2], "INDEX")) ||
+	    is_index_key(p, end, w))
 		return STMT_INDEX;
-	if (match_words(p, end, "INSERT INTO") != NULL)
+	if (words_are(w, "INSERT", "INTO"))
 		return STMT_INSERT;
 	return STMT_OTHER;
 }
 
-/* A relation name as the dump writes it (schema.name, quotes kept), up to
- * a blank or parenthesis. */
-static char *
-read_relname(const char *p, const char *end)
+int
+stmtclass_cluster_wide(const char *sql, size_t n, enum stmt_kind k)
 {
-	const char *q = p;
-	int quoted = 0;
+	static const char *const objects[] = { "ROLE", "USER", "GROUP", "DATABASE", "TABLESPACE" };
+	struct tok w[NWORDS];
 
-	while (q < end && (quoted || (!isspace((unsigned char)*q) && *q != '(' && *q != ';'))) {
-		if (*q == '"')
-			quoted = !quoted;
-		q++;
+	if (k == STMT_TXN || k == STMT_CREATE_ROLE || k == STMT_CREATE_DB || k == STMT_TABLESPACE || k == STMT_PRIV)
+		return 1;
+	first_tokens(sql, n, w);
+	if (tok_is(&w[0], "SET") || tok_is(&w[0], "RESET"))
+		return 1;
+	/* pg_dump's SELECT pg_catalog.set_config('search_path', '', false); */
+	if (tok_is(&w[0], "SELECT") && tok_is(&w[1], "pg_catalog") && tok_is_punct(&w[2], '.') &&
+	    tok_is(&w[3], "set_config"))
+		return 1;
+	for (size_t i = 0; i < sizeof(objects) / sizeof(objects[0]); i++)
+		if (words_are(w, "CREATE", objects[i]) || words_are(w, "ALTER", objects[i]) ||
+		    (words_are(w, "COMMENT", "ON") && tok_is(&w[2], objects[i])))
+			return 1;
+	return 0;
+}
+
+/* ---- names ---- */
+
+/* A relation name as the dump writes it (schema.name, quotes kept), from
+ * the walker's next token on. */
+static char *
+read_relname(struct walk *wk)
+{
+	struct tok t = walk_next(wk), dot;
+	const char *from = t.p, *to;
+
+	if (t.type != TOK_WORD && t.type != TOK_QIDENT)
+		return NULL;
+	to = t.p + t.n;
+	for (;;) {
+		dot = walk_next(wk);
+		if (!tok_is_punct(&dot, '.'))
+			break;
+		t = walk_next(wk);
+		if (t.type != TOK_WORD && t.type != TOK_QIDENT)
+			break;
+		to = t.p + t.n;
 	}
-	return strndup(p, (size_t)(q - p));
+	return strndup(from, (size_t)(to - from));
 }
 
 /* An identifier as SQL reads it: "Quoted" kept as is, else folded to
- * lower case. For database and role names. */
+ * lower case. For database, role and tablespace names. */
 static char *
-read_ident(const char *p, const char *end)
+read_ident(const struct tok *t)
 {
 	char out[256];
 	size_t n = 0;
+	const char *p = t->p, *end = t->p + t->n;
 
-	if (p < end && *p == '"') {
+	if (t->type == TOK_QIDENT) {
 		for (p++; p < end && n < sizeof(out) - 1; p++) {
 			if (*p == '"') {
 				if (p + 1 < end && p[1] == '"')
@@ -141,9 +396,8 @@ read_ident(const char *p, const char *end)
 			}
 			out[n++] = *p;
 		}
-	} else {
-		while (p < end && n < sizeof(out) - 1 && (isalnum((unsigned char)*p) || *p == '_' || *p == '$' ||
-							(unsigned char)*p >= 0x80))
+	} else if (t->type == TOK_WORD) {
+		while (p < end && n < sizeof(out) - 1)
 			out[n++] = (char)tolower((unsigned char)*p++);
 	}
 	out[n] = '\0';
@@ -153,17 +407,24 @@ read_ident(const char *p, const char *end)
 char *
 stmtclass_name(const char *sql, size_t n, enum stmt_kind k)
 {
-	const char *end = sql + n, *p;
+	struct walk wk;
+	struct tok t;
 
+	walk_init(&wk, sql, n, 1);
 	switch (k) {
 	case STMT_COPY:
-		return (p = match_words(sql, end, "COPY")) != NULL ? read_relname(p, end) : NULL;
 	case STMT_INSERT:
-		return (p = match_words(sql, end, "INSERT INTO")) != NULL ? read_relname(p, end) : NULL;
+		walk_next(&wk);
+		if (k == STMT_INSERT)
+			walk_next(&wk);
+		return read_relname(&wk);
 	case STMT_CREATE_DB:
-		return (p = match_words(sql, end, "CREATE DATABASE")) != NULL ? read_ident(p, end) : NULL;
 	case STMT_CREATE_ROLE:
-		return (p = match_words(sql, end, "CREATE ROLE")) != NULL ? read_ident(p, end) : NULL;
+	case STMT_TABLESPACE:
+		walk_next(&wk);
+		walk_next(&wk);
+		t = walk_next(&wk);
+		return read_ident(&t);
 	default:
 		return NULL;
 	}
@@ -181,4 +442,20 @@ stmtclass_first_line(const char *text, size_t n, char *out)
 	if (i < n && text[i] != '\n' && text[i] != '\r' && i == STMT_SNIP - 4)
 		memcpy(out + i, "...", 3), i += 3;
 	out[i] = '\0';
+}
+
+void
+stmtclass_words(const char *sql, size_t n, char *out)
+{
+	struct tok w[NWORDS];
+	size_t o = 0;
+
+	first_tokens(sql, n, w);
+	for (int i = 0; i < 2 && w[i].type == TOK_WORD; i++) {
+		if (i > 0 && o < STMT_SNIP - 1)
+			out[o++] = ' ';
+		for (size_t j = 0; j < w[i].n && o < STMT_SNIP - 1; j++)
+			out[o++] = (char)toupper((unsigned char)w[i].p[j]);
+	}
+	out[o] = '\0';
 }

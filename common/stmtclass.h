@@ -1,6 +1,8 @@
-/* What a statement of a dump is to the restore, by its first words alone
- * (no SQL is parsed): pure functions, so that what the restore refuses or
- * treats apart is testable without a server. */
+/* What a statement of a dump is to the restore, by its tokens as
+ * PostgreSQL's lexer would read them (blanks, -- and nested slash-star
+ * comments skipped, keywords in any case, quoted identifiers and strings
+ * never taken for keywords; no SQL is parsed): pure functions, so that what
+ * the restore refuses or treats apart is testable without a server. */
 #ifndef DRKIT_STMTCLASS_H
 #define DRKIT_STMTCLASS_H
 
@@ -14,11 +16,13 @@ enum stmt_kind {
 	STMT_OWNER,		/* ALTER ... OWNER TO, SET SESSION AUTHORIZATION (-O) */
 	STMT_PRIV,		/* GRANT, REVOKE, ALTER DEFAULT PRIVILEGES (-x) */
 	STMT_CREATE_DB,		/* runs outside the transaction, undone on failure */
-	STMT_DROP_DB,		/* refused: a restore never destroys a database */
-	STMT_NONTX,		/* cannot run in a transaction: its own connection */
+	STMT_DROP,		/* DROP DATABASE, DROP TABLESPACE: a restore never destroys */
+	STMT_NONTX,		/* cannot run in a transaction: held until the dump verified */
 	STMT_CREATE_ROLE,	/* skipped when the role exists, undone on failure */
 	STMT_INDEX,		/* an index or key: post-data, may run in parallel */
 	STMT_INSERT,		/* INSERT INTO: its rows are counted */
+	STMT_TABLESPACE,	/* CREATE TABLESPACE: outside the transaction, undone on failure */
+	STMT_PROGRAM,		/* COPY ... PROGRAM, or a DO block that spells one: a shell on the server */
 };
 
 #define STMT_SNIP 72		/* how much of a statement's first line messages quote */
@@ -27,11 +31,20 @@ enum stmt_kind stmtclass_kind(const char *sql, size_t n);
 
 /* The name the statement acts on, malloc'ed, or NULL: the table of a COPY
  * or INSERT as the dump writes it (schema.name, quotes kept); the database
- * of CREATE DATABASE and the role of CREATE ROLE as SQL reads them ("Quoted"
- * kept, else folded to lower case). */
+ * of CREATE DATABASE, the role of CREATE ROLE and the tablespace of CREATE
+ * TABLESPACE as SQL reads them ("Quoted" kept, else folded to lower case). */
 char *stmtclass_name(const char *sql, size_t n, enum stmt_kind k);
+
+/* 1 when a statement of kind k belongs to the cluster-wide part of a
+ * dump, before its first database (roles, tablespaces, database settings,
+ * session settings): what may commit before the dump is verified. */
+int stmtclass_cluster_wide(const char *sql, size_t n, enum stmt_kind k);
 
 /* The statement's first line into out[STMT_SNIP], cut with "..." when long. */
 void stmtclass_first_line(const char *sql, size_t n, char *out);
+
+/* The statement's first two words in capitals ("DROP TABLESPACE"), comments
+ * left out, into out[STMT_SNIP]: what messages call it. */
+void stmtclass_words(const char *sql, size_t n, char *out);
 
 #endif

@@ -1,5 +1,7 @@
 /* stmtclass: what the restore refuses, leaves out or treats apart is
  * decided by the statement alone, without a server. */
+#include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +12,113 @@ static enum stmt_kind
 kind(const char *sql)
 {
 	return stmtclass_kind(sql, strlen(sql));
+}
+
+/* Spellings PostgreSQL accepts, and what the restore must make of each. */
+static const struct {
+	const char *sql;
+	enum stmt_kind want;
+} spellings[] = {
+	{ "COMMIT;", STMT_TXN }, { "COMMIT WORK;", STMT_TXN }, { "COMMIT TRANSACTION;", STMT_TXN },
+	{ "COMMIT AND CHAIN;", STMT_TXN }, { "COMMIT AND NO CHAIN;", STMT_TXN }, { "END;", STMT_TXN },
+	{ "END WORK;", STMT_TXN }, { "END TRANSACTION AND CHAIN;", STMT_TXN }, { "BEGIN;", STMT_TXN },
+	{ "BEGIN WORK ISOLATION LEVEL SERIALIZABLE;", STMT_TXN }, { "START TRANSACTION READ WRITE;", STMT_TXN },
+	{ "ROLLBACK;", STMT_TXN_END }, { "ROLLBACK WORK;", STMT_TXN_END }, { "ROLLBACK AND CHAIN;", STMT_TXN_END },
+	{ "ABORT;", STMT_TXN_END }, { "ABORT TRANSACTION;", STMT_TXN_END },
+	{ "COMMIT PREPARED 'x';", STMT_TXN_END }, { "ROLLBACK PREPARED 'x';", STMT_TXN_END },
+	{ "PREPARE TRANSACTION 'x';", STMT_TXN_END },
+	{ "ROLLBACK TO SAVEPOINT s;", STMT_OTHER }, { "ROLLBACK WORK TO s;", STMT_OTHER },
+	{ "ROLLBACK TRANSACTION TO SAVEPOINT s;", STMT_OTHER }, { "SAVEPOINT s;", STMT_OTHER },
+	{ "RELEASE SAVEPOINT s;", STMT_OTHER }, { "PREPARE q AS SELECT 1;", STMT_OTHER },
+	{ "DROP DATABASE other;", STMT_DROP }, { "DROP DATABASE IF EXISTS other WITH (FORCE);", STMT_DROP },
+	{ "DROP TABLESPACE ts;", STMT_DROP }, { "CREATE DATABASE d;", STMT_CREATE_DB },
+	{ "CREATE TABLESPACE ts LOCATION '/x';", STMT_TABLESPACE },
+	{ "ALTER SYSTEM SET work_mem = '1MB';", STMT_NONTX }, { "ALTER SYSTEM RESET ALL;", STMT_NONTX },
+	{ "VACUUM FULL;", STMT_NONTX },
+	{ "COPY t FROM PROGRAM 'id';", STMT_PROGRAM },
+	{ "COPY t (a, b) FROM PROGRAM 'id' WITH (FORMAT csv);", STMT_PROGRAM },
+	{ "COPY (SELECT 1 FROM t) TO PROGRAM 'id';", STMT_PROGRAM },
+	{ "COPY t TO /* c */ PROGRAM 'id';", STMT_PROGRAM },
+	{ "COPY t FROM\n-- c\nPROGRAM $$id$$;", STMT_PROGRAM },
+	{ "COPY (SELECT ')' FROM t) TO PROGRAM 'id';", STMT_PROGRAM },
+	{ "COPY (SELECT E'\\') FROM' ) TO PROGRAM 'id';", STMT_PROGRAM },
+	{ "COPY (SELECT $q$ ) $q$) TO PROGRAM 'id';", STMT_PROGRAM },
+	{ "DO $$BEGIN EXECUTE 'COPY t FROM PROGRAM ''id'''; END$$;", STMT_PROGRAM },
+	{ "COPY public.program (a) FROM stdin;", STMT_COPY }, { "COPY t FROM '/tmp/program';", STMT_OTHER },
+};
+
+/* Comments and blanks in front. */
+static const char *const fronts[] = {
+	"", "/* x */ ", "-- c\n", "/* a /* nested */ b */\n", "\n\t  ", "-- c\n/* d */\n  -- e\n",
+};
+
+/* front, then sql in a casing (0 as is, 1 lower, 2 mixed), with its first
+ * blank a comment when inner. */
+static void
+spell(char *out, size_t size, const char *front, const char *sql, int casing, int inner)
+{
+	size_t o = (size_t)snprintf(out, size, "%s", front);
+
+	for (const char *p = sql; *p != '\0' && o + 16 < size; p++) {
+		if (*p == ' ' && inner) {
+			o += (size_t)snprintf(out + o, size - o, " /* in */ ");
+			inner = 0;
+			continue;
+		}
+		out[o++] = casing == 1 || (casing == 2 && (p - sql) % 2) ? (char)tolower((unsigned char)*p) : *p;
+	}
+	out[o] = '\0';
+}
+
+/* Every spelling in every casing, with every comment in front and between
+ * the first words: classified as the spelling written plainly. */
+static void
+check_spellings(void)
+{
+	char sql[512];
+	int bad = 0, n = 0;
+
+	for (size_t i = 0; i < sizeof(spellings) / sizeof(spellings[0]); i++)
+		for (size_t f = 0; f < sizeof(fronts) / sizeof(fronts[0]); f++)
+			for (int casing = 0; casing < 3; casing++)
+				for (int inner = 0; inner < 2; inner++) {
+					spell(sql, sizeof(sql), fronts[f], spellings[i].sql, casing, inner);
+					n++;
+					if (kind(sql) != spellings[i].want && bad++ < 5)
+						printf("# %s: kind %d, want %d\n", sql, kind(sql), spellings[i].want);
+				}
+	CHECK(bad == 0, "%d generated spellings classified as written plainly (%d wrong)", n, bad);
+}
+
+/* Random text of the characters that open or close quotes, comments and
+ * parentheses: the walker stays inside the statement (ASan watches). */
+static void
+check_random(void)
+{
+	static const char alphabet[] = "'\"$-/*()\\ \nEUe&a_;COPYFROMprogram.";
+	char buf[64], words[STMT_SNIP];
+	unsigned seed = 1;
+	int calls = 0;
+
+	for (int i = 0; i < 20000; i++) {
+		size_t n = (size_t)(i % (int)sizeof(buf));
+		char *buf_heap;
+		for (size_t j = 0; j < n; j++) {
+			seed = seed * 1103515245u + 12345u;
+			buf[j] = alphabet[(seed >> 16) % (sizeof(alphabet) - 1)];
+		}
+		/* An exact-size copy, so that a read past the end is caught. */
+		if ((buf_heap = malloc(n > 0 ? n : 1)) == NULL)
+			break;
+		memcpy(buf_heap, buf, n);
+		for (int k = STMT_OTHER; k <= STMT_PROGRAM; k++)
+			free(stmtclass_name(buf_heap, n, (enum stmt_kind)k));
+		calls += stmtclass_kind(buf_heap, n) <= STMT_PROGRAM;
+		stmtclass_words(buf_heap, n, words);
+		calls += stmtclass_cluster_wide(buf_heap, n, STMT_OTHER) >= 0;
+		free(buf_heap);
+	}
+	CHECK(calls == 40000, "20000 random statements classified without reading past them");
 }
 
 /* stmtclass_name's answer compared with want (NULL for none). */
@@ -27,7 +136,7 @@ int
 main(void)
 {
 	char first[STMT_SNIP];
-	char long_line[200];
+	char long_line[200], words[STMT_SNIP];
 
 	CHECK(kind("ROLLBACK;") == STMT_TXN_END, "ROLLBACK would end the restore's transaction");
 	CHECK(kind("rollback\n  ;") == STMT_TXN_END, "in any case and spacing");
@@ -39,12 +148,12 @@ main(void)
 	CHECK(kind("BEGIN;") == STMT_TXN && kind("COMMIT;") == STMT_TXN && kind("END;") == STMT_TXN &&
 	    kind("START TRANSACTION;") == STMT_TXN, "BEGIN, COMMIT, END, START TRANSACTION are left out");
 	CHECK(kind("COMMITTED_TABLE;") == STMT_OTHER, "a word that starts like COMMIT is not COMMIT");
-	CHECK(kind("DROP DATABASE shop;") == STMT_DROP_DB, "DROP DATABASE is recognised");
-	CHECK(kind("drop   database\tshop;") == STMT_DROP_DB, "in any case and spacing");
+	CHECK(kind("DROP DATABASE shop;") == STMT_DROP, "DROP DATABASE is recognised");
+	CHECK(kind("drop   database\tshop;") == STMT_DROP, "in any case and spacing");
 	CHECK(kind("DROP TABLE shop;") == STMT_OTHER, "DROP TABLE is not DROP DATABASE");
 	CHECK(kind("CREATE DATABASE shop WITH TEMPLATE = template0;") == STMT_CREATE_DB, "CREATE DATABASE");
 	CHECK(kind("ALTER SYSTEM SET work_mem = '1MB';") == STMT_NONTX, "ALTER SYSTEM runs aside");
-	CHECK(kind("CREATE TABLESPACE ts LOCATION '/x';") == STMT_NONTX, "CREATE TABLESPACE too");
+	CHECK(kind("CREATE TABLESPACE ts LOCATION '/x';") == STMT_TABLESPACE, "CREATE TABLESPACE is apart");
 	CHECK(kind("COPY public.t (a, b) FROM stdin;") == STMT_COPY, "COPY FROM stdin");
 	CHECK(kind("COPY public.t (a) TO stdout;") == STMT_OTHER, "COPY TO is no data to stream");
 	CHECK(kind("ALTER TABLE public.t OWNER TO app;") == STMT_OWNER, "OWNER TO is left out with -O");
@@ -70,6 +179,23 @@ main(void)
 	CHECK(name_is("CREATE ROLE \"a\"\"b\";", STMT_CREATE_ROLE, "a\"b"), "doubled quotes in a role name");
 	CHECK(name_is("CREATE TABLE t (a int);", STMT_OTHER, NULL), "no name for other statements");
 
+	check_spellings();
+	check_random();
+	CHECK(kind("\"COMMIT\";") == STMT_OTHER, "a quoted identifier is no keyword");
+	CHECK(kind("SELECT 'ROLLBACK';") == STMT_OTHER && kind("/* ROLLBACK */ SELECT 1;") == STMT_OTHER,
+	    "nor is a string or a comment");
+	CHECK(kind("COPY t (program) FROM stdin;") == STMT_COPY, "a column named program is no PROGRAM");
+	CHECK(kind("COPY t FROM stdin WITH (FORMAT text);") == STMT_COPY, "COPY options after stdin");
+	CHECK(kind("COPY t FROM 'a\\' PROGRAM 'x';") == STMT_OTHER, "a file name is no PROGRAM");
+	CHECK(kind("COPY (SELECT 'a\\') TO PROGRAM ' || ')') TO STDOUT;") == STMT_PROGRAM,
+	    "PROGRAM as the server reads it with standard_conforming_strings on");
+	CHECK(kind("COPY (SELECT 'a\\') TO STDOUT; ') TO PROGRAM 'id';") == STMT_PROGRAM,
+	    "and with it off");
+	CHECK(name_is("/* c */ COPY public.t (a) FROM stdin;", STMT_COPY, "public.t"), "a comment before COPY");
+	CHECK(name_is("-- c\nCREATE /* x */ DATABASE \"Shop\";", STMT_CREATE_DB, "Shop"), "comments in CREATE DATABASE");
+	CHECK(name_is("CREATE TABLESPACE Ts LOCATION '/x';", STMT_TABLESPACE, "ts"), "a tablespace's name");
+	stmtclass_words("/* x */ drop -- y\n tablespace ts;", 32, words);
+	CHECK(strcmp(words, "DROP TABLESPACE") == 0, "messages name the statement by its words: %s", words);
 	stmtclass_first_line("CREATE TABLE t (\n a int);", 24, first);
 	CHECK(strcmp(first, "CREATE TABLE t (") == 0, "messages quote the first line: %s", first);
 	memset(long_line, 'x', sizeof(long_line));
