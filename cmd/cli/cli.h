@@ -44,7 +44,6 @@ enum {
 
 /* The answer of cli_option: go on parsing. */
 #define CLI_CONTINUE (-1)
-#define CLI_NOT_MINE (-2)	/* no longer returned; kept for old callers */
 
 /* Handles a shared option (-q -v -h --version --progress --no-progress),
  * or any other as an unknown one; returns CLI_CONTINUE, or the status to
