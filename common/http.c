@@ -150,6 +150,9 @@ easy_setup(struct http_pool *p, struct http_call *c, CURL *h)
 	curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 512L * 1024);
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	/* An S3 key is not a file path: "a/../b" names an object of its own,
+	 * and the path signed is the path sent. */
+	curl_easy_setopt(h, CURLOPT_PATH_AS_IS, 1L);
 	if (p->ca_bundle != NULL)
 		curl_easy_setopt(h, CURLOPT_CAINFO, p->ca_bundle);
 	if (c->head) {

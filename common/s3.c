@@ -87,6 +87,11 @@ s3_client_new(const struct settings *set, const struct dk_log *log, struct dk_er
 		s3_client_free(c);
 		return NULL;
 	}
+	if (!c->t.virtual_host && strncmp(c->t.base, "http://", 7) == 0 &&
+	    !s3req_host_loopback(c->t.host))
+		log_note(log, "endpoint %s is plain http: request signatures%s travel "
+		    "in clear; use https://", c->t.base,
+		    set->session_token != NULL ? " and the session token" : "");
 	return c;
 }
 
@@ -295,6 +300,18 @@ op_settle(struct s3_client *c, struct s3_op *op, size_t kept)
 		if (http_result_transient(h->result) && op->tries <= c->retries &&
 		    !interrupt_requested()) {
 			op_retry_later(c, op);
+			return;
+		}
+		if (h->result == CURLE_PEER_FAILED_VERIFICATION ||
+		    h->result == CURLE_SSL_CACERT_BADFILE) {
+			/* Not the network: a trust to configure, or a peer not to
+			 * trust. */
+			dk_fail(&op->err, DK_ECONFIG, "%s: the TLS certificate is not trusted "
+			    "(%s): if the service uses a private CA, set AWS_CA_BUNDLE to a "
+			    "file of its PEM certificates", c->t.base,
+			    h->errbuf[0] ? h->errbuf : curl_easy_strerror(h->result));
+			op->status = op->err.status;
+			op_finish(c, op);
 			return;
 		}
 		dk_fail(&op->err, DK_ESERVICE, "cannot reach %s%s: %s", c->t.base,
