@@ -115,7 +115,12 @@ s3_list(struct s3_client *c, const char *bucket, const char *prefix, const char 
 	return rc;
 }
 
-/* Escapes text for an XML element. */
+/* Escapes text for an XML element. Tab and newline go as they are: XML
+ * keeps them in element content, every parser reads them back (the AWS
+ * CLI sends them so), while a character reference is left undecoded by
+ * some S3-compatible services, which then delete another key. A carriage
+ * return must be a reference (a raw one is read as a newline); the other
+ * controls are no XML 1.0 at all and the service says so. */
 static int
 xml_escape_append(struct buf *b, const char *s)
 {
@@ -128,6 +133,7 @@ xml_escape_append(struct buf *b, const char *s)
 		case '>': r = "&gt;"; break;
 		case '"': r = "&quot;"; break;
 		case '\'': r = "&apos;"; break;
+		case '\t': case '\n': break;
 		default:
 			if ((unsigned char)*s < 0x20) {
 				snprintf(num, sizeof(num), "&#%d;", *s);
