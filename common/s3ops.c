@@ -8,6 +8,7 @@
 #include <time.h>
 #include <openssl/evp.h>
 
+#include "interrupt.h"
 #include "s3.h"
 
 int
@@ -194,6 +195,12 @@ s3_list(struct s3_client *c, const char *bucket, const char *prefix, const char 
 		struct s3_op op;
 		struct s3xml_list_page page;
 
+		/* Pages that come quickly are no wait: the signal is seen here. */
+		if (interrupt_requested()) {
+			rc = dk_fail(e, DK_ESERVICE, "interrupted");
+			dk_err_reason(e, DK_R_INTERRUPTED);
+			break;
+		}
 		s3_op_init(&op, "GET", bucket, NULL);
 		s3_op_param(&op, "list-type", "2");
 		/* Keys may hold bytes XML 1.0 cannot carry; url encoding keeps

@@ -157,6 +157,20 @@ check "... and r2get leaves no partial file" test ! -e "$T/partial"
 term_while_stalled r2rm 'delete' r2rm s3://$B/one
 check_grep "... r2rm says it was interrupted" "interrupted" "$T/err"
 
+# ... and while a listing of fresh tokens comes back quickly, page after page
+for prog in r2ls stalecheck; do
+	proxy_start --match 'list-type=2' --count 100000000 --list-tokens fresh
+	DRKIT_LIST_MAX_PAGES=100000000 R2_ENDPOINT=$PROXY $prog s3://$B/ >"$T/out" 2>"$T/err" &
+	pid=$!
+	until [ "$(grep -c 'listing with token' "$PROXY_LOG")" -ge 20 ]; do
+		kill -0 $pid 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -TERM $pid
+	wait $pid
+	check_eq "SIGTERM while $prog follows an endless listing ends it with 143" 143 $?
+done
+
 # --- bodies that never end are cut off while they arrive
 rss_ok() {	# the peak RSS in /usr/bin/time -v's report, in KiB, is below 200 MiB
 	local kb
