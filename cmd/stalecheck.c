@@ -181,6 +181,10 @@ main(int argc, char **argv)
 		prefix = "stdin";
 	if ((optind < argc ? read_prefix(argv[optind], &list, &e) :
 	    lsparse_read(stdin, "standard input", &list, &e)) != DK_OK) {
+		if (interrupt_requested()) {	/* ended by a signal: no verdict */
+			lsparse_free(&list);
+			return cli_fail(&e);
+		}
 		cli_fail(&e);
 		staleness_unknown(&result, e.msg);
 	} else if (staleness_evaluate(&list, &policy, &result) == STALE_UNKNOWN) {

@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,7 @@ struct download {
 	uint64_t nchunks;
 	uint64_t next_submit;
 	uint64_t next_write;
+	uint64_t written;	/* bytes handed to the sink */
 };
 
 static int
@@ -41,6 +43,24 @@ chunk_submit(struct download *d, uint64_t k, struct dk_err *e)
 	return s3_submit(d->c, op, e);
 }
 
+/* A range's answer states the object's size (Content-Range: bytes
+ * A-B/TOTAL): it must be the size HEAD said. */
+static int
+chunk_check_total(struct download *d, const struct s3_op *op, struct dk_err *e)
+{
+	const char *slash = strrchr(op->call.content_range, '/');
+	unsigned long long total;
+
+	if (op->call.status != 206 || slash == NULL)
+		return DK_OK;
+	if (sscanf(slash + 1, "%llu", &total) == 1 && total == d->info.size)
+		return DK_OK;
+	dk_fail(e, DK_ESERVICE, "s3://%s/%s: the service gave the object's size as %s "
+	    "in a range, and as %llu before", d->n->bucket, d->n->key, slash + 1,
+	    (unsigned long long)d->info.size);
+	return dk_err_object(e, "s3://%s/%s", d->n->bucket, d->n->key);
+}
+
 /* Writes every chunk that is complete and next in order. */
 static int
 chunks_flush(struct download *d, struct sink *out, struct dk_err *e)
@@ -54,8 +74,10 @@ chunks_flush(struct download *d, struct sink *out, struct dk_err *e)
 			    "for a range of %llu at offset %llu", d->n->bucket, d->n->key,
 			    op->call.body_buf.len, (unsigned long long)op->range_len,
 			    (unsigned long long)op->range_start);
-		if ((rc = sink_write(out, op->call.body_buf.p, op->call.body_buf.len, e)) != DK_OK)
+		if ((rc = chunk_check_total(d, op, e)) != DK_OK ||
+		    (rc = sink_write(out, op->call.body_buf.p, op->call.body_buf.len, e)) != DK_OK)
 			return rc;
+		d->written += op->call.body_buf.len;
 		d->next_write++;
 		if (d->o->progress != NULL)
 			d->o->progress(d->o->arg, op->range_start + op->range_len, d->info.size);
@@ -104,6 +126,11 @@ download_object(struct s3_client *c, const struct objname *n, struct sink *out,
 		rc = dk_fail(e, DK_EIO, "out of memory");
 	else
 		rc = download_run(&d, out, e);
+	/* Counted, not assumed: output shorter than the object is no success. */
+	if (rc == DK_OK && d.written != d.info.size)
+		rc = dk_fail(e, DK_ESERVICE, "s3://%s/%s: %llu bytes came of the %llu the "
+		    "object holds", n->bucket, n->key, (unsigned long long)d.written,
+		    (unsigned long long)d.info.size);
 	if (rc != DK_OK)
 		s3_cancel_all(c);
 	for (int i = 0; d.slots != NULL && i < o->jobs; i++)

@@ -77,6 +77,7 @@ response_reset(struct http_call *c)
 	c->etag[0] = c->content_range[0] = c->last_modified[0] = c->sha256_meta[0] = '\0';
 	c->content_length = 0;
 	c->has_content_length = 0;
+	c->too_big = 0;
 	c->body_buf.len = c->kept_before;
 }
 
@@ -88,8 +89,12 @@ on_header(char *h, size_t size, size_t n, void *arg)
 
 	(void)size;
 	/* A new status line (after 100 Continue, or a redirect) starts over. */
-	if (n > 5 && strncmp(h, "HTTP/", 5) == 0)
+	if (n > 5 && strncmp(h, "HTTP/", 5) == 0) {
 		response_reset(c);
+		/* The status, known before the body: it decides the body's cap. */
+		if (sscanf(h, "HTTP/%*s %ld", &c->status) != 1)
+			c->status = 0;
+	}
 	header_take(h, n, "ETag", c->etag, sizeof(c->etag));
 	header_take(h, n, "Content-Range", c->content_range, sizeof(c->content_range));
 	header_take(h, n, "Last-Modified", c->last_modified, sizeof(c->last_modified));
@@ -107,6 +112,11 @@ on_body(char *data, size_t size, size_t n, void *arg)
 	struct http_call *c = arg;
 
 	(void)size;
+	if ((c->status >= 300 && c->body_buf.len - c->kept_before + n > HTTP_ERROR_BODY_MAX) ||
+	    (c->max_body != 0 && c->body_buf.len + n > c->max_body)) {
+		c->too_big = 1;
+		return 0;	/* libcurl stops the transfer */
+	}
 	return buf_append(&c->body_buf, data, n) == 0 ? n : 0;
 }
 
@@ -150,6 +160,9 @@ easy_setup(struct http_pool *p, struct http_call *c, CURL *h)
 	curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 512L * 1024);
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	/* An S3 key is not a file path: "a/../b" names an object of its own,
+	 * and the path signed is the path sent. */
+	curl_easy_setopt(h, CURLOPT_PATH_AS_IS, 1L);
 	if (p->ca_bundle != NULL)
 		curl_easy_setopt(h, CURLOPT_CAINFO, p->ca_bundle);
 	if (c->head) {
@@ -242,17 +255,22 @@ http_wait(struct http_pool *p, int timeout_ms)
 }
 
 void
+http_cancel(struct http_pool *p, struct http_call *c)
+{
+	if (c->easy == NULL)
+		return;
+	curl_multi_remove_handle(p->multi, c->easy);
+	easy_put(p, c->easy);
+	c->easy = NULL;
+	p->running--;
+	active_remove(p, c);
+}
+
+void
 http_cancel_all(struct http_pool *p)
 {
-	while (p->active != NULL) {
-		struct http_call *c = p->active;
-		curl_multi_remove_handle(p->multi, c->easy);
-		easy_put(p, c->easy);
-		c->easy = NULL;
-		p->running--;
-		p->active = c->next_active;
-		c->next_active = NULL;
-	}
+	while (p->active != NULL)
+		http_cancel(p, p->active);
 }
 
 int

@@ -20,6 +20,10 @@ struct http_call {
 	int send_body;			/* PUT/POST: send body (maybe empty) */
 	int head;			/* HEAD: no response body */
 	int keep_body;			/* append to body_buf instead of starting over */
+	/* The most body_buf may hold (kept bytes included), 0 for no cap; an
+	 * error answer (status 300 and above) holds HTTP_ERROR_BODY_MAX. A
+	 * body that grows past it is cut off while it arrives: too_big. */
+	size_t max_body;
 
 	/* The response, filled by the time http_wait returns the call. */
 	CURLcode result;		/* CURLE_OK when an HTTP answer came */
@@ -33,11 +37,15 @@ struct http_call {
 	uint64_t content_length;
 	int has_content_length;
 	double seconds;
+	int too_big;			/* the body passed its cap (CURLE_WRITE_ERROR) */
 	size_t kept_before;		/* body_buf.len when this attempt started */
 
 	CURL *easy;			/* private to http.c */
 	struct http_call *next_active;
 };
+
+/* An error document is a few hundred bytes; one that goes on is not. */
+#define HTTP_ERROR_BODY_MAX (1024 * 1024)
 
 struct http_pool;
 
@@ -51,6 +59,9 @@ int http_start(struct http_pool *p, struct http_call *c, struct dk_err *e);
 
 /* A call that finished, or NULL when none did within timeout_ms. */
 struct http_call *http_wait(struct http_pool *p, int timeout_ms);
+
+/* Stops c if it is in flight. */
+void http_cancel(struct http_pool *p, struct http_call *c);
 
 /* Stops every call in flight. */
 void http_cancel_all(struct http_pool *p);

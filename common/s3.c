@@ -87,6 +87,11 @@ s3_client_new(const struct settings *set, const struct dk_log *log, struct dk_er
 		s3_client_free(c);
 		return NULL;
 	}
+	if (!c->t.virtual_host && strncmp(c->t.base, "http://", 7) == 0 &&
+	    !s3req_host_loopback(c->t.host))
+		log_note(log, "endpoint %s is plain http: request signatures%s travel "
+		    "in clear; use https://", c->t.base,
+		    set->session_token != NULL ? " and the session token" : "");
 	return c;
 }
 
@@ -228,6 +233,7 @@ s3_submit(struct s3_client *c, struct s3_op *op, struct dk_err *e)
 	op->status = DK_OK;
 	dk_err_clear(&op->err);
 	op->tries = 0;
+	op->cleanup = interrupt_requested();
 	/* The kept body is where a resumed range continues from. */
 	buf_reset(&op->call.body_buf);
 	op->call.keep_body = op->ranged;
@@ -288,6 +294,19 @@ op_settle(struct s3_client *c, struct s3_op *op, size_t kept)
 	struct s3xml_error xe;
 	char outcome[CURL_ERROR_SIZE + 16];
 
+	if (h->result != CURLE_OK && h->too_big) {
+		snprintf(outcome, sizeof(outcome), "%ld, answer cut off", h->status);
+		op_trace(c, op, outcome);
+		dk_fail(&op->err, DK_ESERVICE, "s3://%s/%s: the service's answer (HTTP %ld) went "
+		    "on past %zu bytes, more than such an answer ever holds: refused",
+		    op->bucket, op->key ? op->key : "", h->status, h->status >= 300 ?
+		    (size_t)HTTP_ERROR_BODY_MAX : h->max_body);
+		dk_err_object(&op->err, "s3://%s/%s", op->bucket, op->key ? op->key : "");
+		dk_err_http(&op->err, h->status, NULL);
+		op->status = op->err.status;
+		op_finish(c, op);
+		return;
+	}
 	if (h->result != CURLE_OK) {
 		snprintf(outcome, sizeof(outcome), "failed: %s",
 		    h->errbuf[0] ? h->errbuf : curl_easy_strerror(h->result));
@@ -295,6 +314,18 @@ op_settle(struct s3_client *c, struct s3_op *op, size_t kept)
 		if (http_result_transient(h->result) && op->tries <= c->retries &&
 		    !interrupt_requested()) {
 			op_retry_later(c, op);
+			return;
+		}
+		if (h->result == CURLE_PEER_FAILED_VERIFICATION ||
+		    h->result == CURLE_SSL_CACERT_BADFILE) {
+			/* Not the network: a trust to configure, or a peer not to
+			 * trust. */
+			dk_fail(&op->err, DK_ECONFIG, "%s: the TLS certificate is not trusted "
+			    "(%s): if the service uses a private CA, set AWS_CA_BUNDLE to a "
+			    "file of its PEM certificates", c->t.base,
+			    h->errbuf[0] ? h->errbuf : curl_easy_strerror(h->result));
+			op->status = op->err.status;
+			op_finish(c, op);
 			return;
 		}
 		dk_fail(&op->err, DK_ESERVICE, "cannot reach %s%s: %s", c->t.base,
@@ -335,6 +366,14 @@ op_settle(struct s3_client *c, struct s3_op *op, size_t kept)
 	op_finish(c, op);
 }
 
+static int
+op_interrupted(struct s3_op *op)
+{
+	dk_fail(&op->err, DK_ESERVICE, "interrupted");
+	dk_err_reason(&op->err, DK_R_INTERRUPTED);
+	return op->status = op->err.status;
+}
+
 /* Restarts the ops whose backoff has passed. */
 static void
 wake_waiting(struct s3_client *c)
@@ -349,9 +388,7 @@ wake_waiting(struct s3_client *c)
 		}
 		*pp = op->next;
 		if (interrupt_requested()) {
-			dk_fail(&op->err, DK_ESERVICE, "interrupted");
-			dk_err_reason(&op->err, DK_R_INTERRUPTED);
-			op->status = op->err.status;
+			op_interrupted(op);
 			op_finish(c, op);
 		} else if (op_start(c, op, &op->err) != DK_OK) {
 			op->status = op->err.status;
@@ -441,6 +478,22 @@ s3_cancel_all(struct s3_client *c)
 	c->pending = 0;
 }
 
+/* Takes op out of the pool or the retry queue, unfinished. */
+static void
+op_abandon(struct s3_client *c, struct s3_op *op)
+{
+	struct s3_op **pp = &c->waiting;
+
+	http_cancel(c->http, &op->call);
+	while (*pp != NULL && *pp != op)
+		pp = &(*pp)->next;
+	if (*pp != NULL)
+		*pp = op->next;
+	op->next = NULL;
+	c->pending--;
+	op_interrupted(op);
+}
+
 int
 s3_run(struct s3_client *c, struct s3_op *op, struct dk_err *e)
 {
@@ -450,7 +503,12 @@ s3_run(struct s3_client *c, struct s3_op *op, struct dk_err *e)
 	if ((rc = s3_submit(c, op, e)) != DK_OK)
 		return rc;
 	do {
-		done = client_wait(c, op, 1000);
+		/* Short waits: a signal is seen within a fraction of a second. */
+		done = client_wait(c, op, 200);
+		if (done == NULL && interrupt_requested() && !op->cleanup) {
+			op_abandon(c, op);
+			break;
+		}
 	} while (done == NULL && c->pending > 0);
 	if (op->status != DK_OK)
 		*e = op->err;

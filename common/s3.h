@@ -21,6 +21,9 @@ struct s3_client;
 
 #define S3_OP_MAXPARAMS 8
 #define S3_OP_MAXHEADERS 8
+/* A listing page or a DeleteObjects result of 1000 keys of 1024 bytes,
+ * escaped, fits with room to spare. */
+#define S3_ANSWER_MAX (8 * 1024 * 1024)
 
 /* One S3 request and its retry state. The caller owns the op and keeps
  * bucket, key, param values and body alive until the op is finished. */
@@ -40,6 +43,9 @@ struct s3_op {
 	int send_body;
 	int sign_body;			/* sign the body's SHA-256, not UNSIGNED-PAYLOAD */
 	int head;
+	/* The most the answer's body may hold: S3_ANSWER_MAX unless set
+	 * (range_len for a ranged GET); a longer one fails, exit 5. */
+	size_t max_body;
 	/* A ranged GET [range_start, range_start + range_len), resumed where a
 	 * dropped connection left it; the response must carry pin_etag. */
 	int ranged;
@@ -54,6 +60,7 @@ struct s3_op {
 
 	/* private */
 	int tries;
+	int cleanup;			/* submitted after SIGINT/SIGTERM: runs once */
 	double retry_at;
 	char *url;
 	struct curl_slist *slist;
@@ -92,7 +99,10 @@ void s3_cancel_all(struct s3_client *c);
 double s3_backoff(struct s3_client *c, int tries);
 
 /* Runs op to completion; returns op->status and copies its error. Other
- * ops that finish meanwhile are kept for s3_next. */
+ * ops that finish meanwhile are kept for s3_next. SIGINT or SIGTERM
+ * abandons op at once (DK_R_INTERRUPTED), unless it was submitted after
+ * the signal: the cleanup an interruption calls for (aborting an upload)
+ * still goes out, once, without retries. */
 int s3_run(struct s3_client *c, struct s3_op *op, struct dk_err *e);
 
 /* Records the failure of a request this client made (HTTP status, S3
@@ -126,7 +136,10 @@ int s3_put_small(struct s3_client *c, const struct objname *n, const void *body,
     const char *sha256_meta, struct dk_err *e);
 
 /* Lists every page under prefix; on_page is called per page and may stop
- * the listing by returning non-zero (returned as is). */
+ * the listing by returning non-zero (returned as is). A listing that
+ * repeats a continuation token, or goes on past S3_LIST_MAX_PAGES pages
+ * (DRKIT_LIST_MAX_PAGES overrides it), fails with DK_ESERVICE. */
+#define S3_LIST_MAX_PAGES 1000000L
 int s3_list(struct s3_client *c, const char *bucket, const char *prefix, const char *delimiter,
     int (*on_page)(void *arg, const struct s3xml_list_page *page), void *arg,
     struct dk_err *e);

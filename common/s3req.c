@@ -2,6 +2,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <openssl/evp.h>
 
@@ -59,6 +61,25 @@ s3req_target_init(struct s3req_target *t, const struct settings *set, struct dk_
 		return dk_fail(e, DK_EIO, "out of memory");
 	}
 	return DK_OK;
+}
+
+int
+s3req_host_loopback(const char *hostport)
+{
+	char name[256];
+	struct in_addr a4;
+	size_t n;
+
+	if (hostport[0] == '[') {	/* "[v6]:port" */
+		n = strcspn(hostport + 1, "]");
+		snprintf(name, sizeof(name), "%.*s", (int)n, hostport + 1);
+		return strcmp(name, "::1") == 0 || strcasecmp(name, "0:0:0:0:0:0:0:1") == 0;
+	}
+	n = strcspn(hostport, ":");
+	snprintf(name, sizeof(name), "%.*s", (int)n, hostport);
+	if (strcasecmp(name, "localhost") == 0 || strcasecmp(name, "localhost.") == 0)
+		return 1;
+	return inet_pton(AF_INET, name, &a4) == 1 && (ntohl(a4.s_addr) >> 24) == 127;
 }
 
 void
@@ -234,6 +255,8 @@ s3req_prepare(const struct s3req_target *c, struct s3_op *op, struct dk_err *e)
 	op->call.body_len = op->body_len;
 	op->call.send_body = op->send_body;
 	op->call.head = op->head;
+	op->call.max_body = op->max_body != 0 ? op->max_body :
+	    op->ranged ? (size_t)op->range_len : S3_ANSWER_MAX;
 	return DK_OK;
 }
 

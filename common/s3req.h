@@ -24,6 +24,10 @@ struct s3req_target {
 int s3req_target_init(struct s3req_target *t, const struct settings *set, struct dk_err *e);
 void s3req_target_free(struct s3req_target *t);
 
+/* Is "host[:port]" this machine (localhost, 127.0.0.0/8, ::1), where
+ * plain http:// carries nothing over a network? */
+int s3req_host_loopback(const char *hostport);
+
 /* Builds op's URL and signed headers for its next attempt, into op->call:
  * a retry or a resumed range needs a new signature (a new date, a new
  * Range). What an earlier attempt built is released first. */

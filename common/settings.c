@@ -1,7 +1,11 @@
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <curl/curl.h>
+#include <sys/stat.h>
 
 #include "settings.h"
 
@@ -175,28 +179,95 @@ settings_credentials(struct settings *s, struct profile *p, struct dk_err *e)
 	return DK_OK;
 }
 
+/* Does the endpoint carry what it must not: a user name or password (a
+ * secret would then travel in messages), a path, a query or a fragment? */
+static const char *
+endpoint_extra(CURLU *u)
+{
+	static const struct { CURLUPart part; const char *what; } parts[] = {
+		{ CURLUPART_USER, "a user name" },
+		{ CURLUPART_PASSWORD, "a password" },
+		{ CURLUPART_OPTIONS, "login options" },
+		{ CURLUPART_QUERY, "a query" },
+		{ CURLUPART_FRAGMENT, "a fragment" },
+	};
+	char *v;
+
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		if (curl_url_get(u, parts[i].part, &v, 0) == CURLUE_OK) {
+			curl_free(v);
+			return parts[i].what;
+		}
+	}
+	if (curl_url_get(u, CURLUPART_PATH, &v, 0) == CURLUE_OK) {
+		int has_path = strspn(v, "/") != strlen(v);
+		curl_free(v);
+		if (has_path)
+			return "a path (buckets go in object names)";
+	}
+	return NULL;
+}
+
+/* Rewrites *ep as "scheme://host[:port]", the scheme in lower case, from
+ * libcurl's URL parser; DK_ECONFIG naming the setting (from) for anything
+ * else. The endpoint is not quoted when it may hold a password. */
+static int
+endpoint_check(char **ep, const char *from, struct dk_err *e)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL, *port = NULL, *norm = NULL;
+	const char *extra = NULL;
+	int rc = DK_OK;
+
+	if (u == NULL)
+		return dk_fail(e, DK_EIO, "out of memory");
+	if (strncasecmp(*ep, "https://", 8) != 0 && strncasecmp(*ep, "http://", 7) != 0)
+		rc = dk_fail(e, DK_ECONFIG, "%s: the endpoint must start with https:// "
+		    "(or http:// for a local server)", from);
+	else if (curl_url_set(u, CURLUPART_URL, *ep, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || *host == '\0')
+		rc = dk_fail(e, DK_ECONFIG, "%s: the endpoint has no host name a URL can "
+		    "hold: set it to https://HOST[:PORT]", from);
+	else if ((extra = endpoint_extra(u)) != NULL)
+		rc = dk_fail(e, DK_ECONFIG, "%s: the endpoint holds %s: set it to "
+		    "https://HOST[:PORT] alone", from, extra);
+	if (rc == DK_OK && curl_url_get(u, CURLUPART_PORT, &port, 0) != CURLUE_OK)
+		port = NULL;	/* none given: the scheme's own */
+	if (rc == DK_OK && asprintf(&norm, "%s://%s%s%s", strcasecmp(scheme, "https") == 0 ?
+	    "https" : "http", host, port ? ":" : "", port ? port : "") < 0)
+		rc = dk_fail(e, DK_EIO, "out of memory");
+	if (rc == DK_OK) {
+		free(*ep);
+		*ep = norm;
+	}
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return rc;
+}
+
 static int
 settings_endpoint(struct settings *s, struct profile *p, struct dk_err *e)
 {
+	const char *from = "R2_ENDPOINT";
 	int r2_endpoint = 0;
 
 	if ((s->endpoint = env_dup("R2_ENDPOINT")) != NULL)
 		r2_endpoint = 1;
-	else if ((s->endpoint = env_dup("AWS_ENDPOINT_URL_S3")) == NULL)
-		s->endpoint = env_dup("AWS_ENDPOINT_URL");
+	else if ((s->endpoint = env_dup(from = "AWS_ENDPOINT_URL_S3")) == NULL &&
+	    (s->endpoint = env_dup(from = "AWS_ENDPOINT_URL")) == NULL)
+		from = "endpoint_url in the AWS profile";
 	take(&s->endpoint, &p->endpoint);
 
 	if (s->endpoint == NULL && getenv("R2_ACCESS_KEY_ID") != NULL)
 		return dk_fail(e, DK_ECONFIG, "no endpoint: set R2_ENDPOINT "
 		    "(https://ACCOUNT_ID.r2.cloudflarestorage.com)");
 	if (s->endpoint != NULL) {
-		size_t n = strlen(s->endpoint);
-		if (strncmp(s->endpoint, "https://", 8) != 0 &&
-		    strncmp(s->endpoint, "http://", 7) != 0)
-			return dk_fail(e, DK_ECONFIG, "endpoint %s: must start with https:// "
-			    "(or http:// for a local server)", s->endpoint);
-		while (n > 0 && s->endpoint[n - 1] == '/')
-			s->endpoint[--n] = '\0';
+		int rc = endpoint_check(&s->endpoint, from, e);
+		if (rc != DK_OK)
+			return rc;
 		s->path_style = 1;
 	}
 
@@ -209,6 +280,33 @@ settings_endpoint(struct settings *s, struct profile *p, struct dk_err *e)
 	if (s->region == NULL)
 		s->region = strdup(s->endpoint != NULL ? "auto" : "us-east-1");
 	return DK_OK;
+}
+
+/* A CA bundle libcurl cannot read would fail every request as a network
+ * error (exit 5) when it is a setting to fix. */
+static int
+ca_bundle_check(const char *path, struct dk_err *e)
+{
+	struct stat st;
+	FILE *f = fopen(path, "r");
+	int err = errno;
+
+	if (f != NULL && fstat(fileno(f), &st) == 0 && !S_ISREG(st.st_mode))
+		err = EISDIR;
+	else if (f != NULL && fgetc(f) == EOF)
+		err = ferror(f) ? errno : 0;
+	else if (f != NULL)
+		err = -1;
+	if (f != NULL)
+		fclose(f);
+	if (err == -1)
+		return DK_OK;
+	dk_fail(e, DK_ECONFIG, "AWS_CA_BUNDLE %s: %s: set it to a readable file of "
+	    "PEM certificates", path, err == EISDIR ? "not a regular file" :
+	    err == 0 ? "empty" : strerror(err));
+	dk_err_object(e, "%s", path);
+	e->sys_errno = err > 0 ? err : 0;
+	return e->status;
 }
 
 int
@@ -224,6 +322,8 @@ settings_load(struct settings *s, struct dk_err *e)
 		rc = settings_endpoint(s, &p, e);
 	s->bucket = env_dup("R2_BUCKET");
 	s->ca_bundle = env_dup("AWS_CA_BUNDLE");
+	if (rc == DK_OK && s->ca_bundle != NULL)
+		rc = ca_bundle_check(s->ca_bundle, e);
 	profile_free(&p);
 	if (rc != DK_OK)
 		settings_free(s);

@@ -7,6 +7,7 @@ usage: faultproxy.py UPSTREAM_PORT LOG [--match REGEX] [--count N]
                      [--status CODE | --drop | --reset-after BYTES |
                       --close-after BYTES | --stall-after BYTES]
                      [--then-run COMMAND] [--reply-file FILE]
+                     [--drop-header NAME | --endless | --list-tokens KIND]
        faultproxy.py UPSTREAM_PORT LOG --schedule SEED [--rate P]
 
 Prints its own port on stdout once it listens. Each request is logged as
@@ -28,6 +29,16 @@ in which order, with how large a body. The fault applies to the first N requests
                        the response body, until the client gives up
   --then-run COMMAND   run COMMAND (sh -c) when a body is cut, before the
                        client sees the cut (to change the object meanwhile)
+  --drop-header NAME   forward, but leave response header NAME out (a HEAD
+                       answer without Content-Length)
+  --endless            answer CODE (--status, default 200) without
+                       forwarding, with a body that never ends: FILE's bytes
+                       (--reply-file) then filler, until the client hangs up
+  --list-tokens KIND   answer a ListObjectsV2 request without forwarding, with
+                       one key and a truncated page whose continuation token
+                       never lets the listing end: "cycle:N" hands out tokens
+                       tok-0 .. tok-(N-1) and then tok-0 again, "fresh" a new
+                       one every time
 
 --schedule SEED draws each request's fault from a generator seeded with SEED,
 so that a failing soak schedule can be replayed: with probability P (default
@@ -43,6 +54,7 @@ import re
 import socket
 import struct
 import sys
+import urllib.parse
 
 ERROR_CODES = {503: ("SlowDown", "Please reduce your request rate."),
                500: ("InternalError", "We encountered an internal error."),
@@ -73,6 +85,12 @@ class Proxy:
         a = self.args
         return {"status": a.status, "drop": a.drop, "lost": False, "reset_after": a.reset_after,
                 "close_after": a.close_after, "stall_after": a.stall_after}
+
+    def special(self, what):
+        """Whether the options ask for an answer made here (endless body,
+        crafted listing) rather than forwarded or an error document."""
+        a = self.args
+        return a.endless or (a.list_tokens and "list-type=2" in what)
 
     def scheduled_fault(self):
         if self.rng.random() >= self.args.rate:
@@ -116,6 +134,12 @@ class Proxy:
         if inm is not None:
             self.note(f"If-None-Match: {inm} on {what}")
         fault = self.take_fault(what)
+        if fault and self.special(what):
+            if self.args.endless:
+                await self.answer_endless(reader, writer, what)
+                return False
+            await self.answer_list(writer, target, what)
+            return True
         if fault and fault["status"]:
             await self.answer_error(writer, fault["status"], what)
             return True
@@ -136,6 +160,41 @@ class Proxy:
         await writer.drain()
         self.note(f"-> {status} (injected) for {what}")
 
+    async def answer_endless(self, reader, writer, what):
+        status = self.args.status or 200
+        writer.write(f"HTTP/1.1 {status} Endless\r\nContent-Type: application/xml\r\n"
+                     "Connection: close\r\n\r\n".encode())
+        if self.args.reply_file:
+            writer.write(open(self.args.reply_file, "rb").read())
+        self.note(f"-> {status} endless (injected) for {what}")
+        filler, sent = b" " * 65536, 0
+        try:
+            while True:
+                writer.write(filler)
+                await writer.drain()
+                sent += len(filler)
+        except (ConnectionError, OSError):
+            pass
+        self.note(f"endless body ended by the client after {sent} bytes")
+
+    async def answer_list(self, writer, target, what):
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(target).query)
+        token = query.get("continuation-token", [""])[0]
+        i = int(token[4:]) if token.startswith("tok-") else -1
+        kind = self.args.list_tokens
+        nxt = (i + 1) % int(kind[6:]) if kind.startswith("cycle:") else i + 1
+        doc = ('<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult>'
+               f"<Name>b</Name><Prefix></Prefix><KeyCount>1</KeyCount><MaxKeys>1000</MaxKeys>"
+               f"<IsTruncated>true</IsTruncated><NextContinuationToken>tok-{nxt}"
+               f"</NextContinuationToken><Contents><Key>page-{i + 1}</Key>"
+               "<LastModified>2026-01-01T00:00:00.000Z</LastModified><ETag>&quot;x&quot;</ETag>"
+               "<Size>1</Size><StorageClass>STANDARD</StorageClass></Contents>"
+               "</ListBucketResult>").encode()
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\n"
+                     + f"Content-Length: {len(doc)}\r\n\r\n".encode() + doc)
+        await writer.drain()
+        self.note(f"-> 200 listing with token tok-{nxt} (injected) for {what}")
+
     async def forward(self, head, body, reader, writer, fault, what):
         """Sends the request upstream on a connection of its own and relays
         the answer; the client's connection is closed after it, so that the
@@ -152,7 +211,10 @@ class Proxy:
             reset(writer)
             return False
         lines = resp_head.decode("latin-1").split("\r\n")
-        kept = [l for l in lines[1:] if l and not l.lower().startswith(("connection:", "keep-alive:"))]
+        dropped = ("connection:", "keep-alive:")
+        if fault and self.args.drop_header:
+            dropped += (self.args.drop_header.lower() + ":",)
+        kept = [l for l in lines[1:] if l and not l.lower().startswith(dropped)]
         writer.write(("\r\n".join([lines[0]] + kept + ["Connection: close", "", ""])).encode("latin-1"))
         self.note(f"-> {lines[0].split(' ')[1]} for {what}")
         limit = None
@@ -210,6 +272,9 @@ async def main():
     p.add_argument("--drop", action="store_true")
     p.add_argument("--then-run")
     p.add_argument("--reply-file")
+    p.add_argument("--drop-header")
+    p.add_argument("--endless", action="store_true")
+    p.add_argument("--list-tokens")
     p.add_argument("--schedule", type=int)
     p.add_argument("--rate", type=float, default=0.3)
     args = p.parse_args()

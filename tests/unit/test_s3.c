@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "s3.h"
+#include "s3req.h"
 #include "tap.h"
 
 /* Answers one connection's requests until the client closes it. */
@@ -131,6 +132,20 @@ test_endpoint(void)
 	s3_client_free(c);
 }
 
+static void
+test_loopback(void)
+{
+	static const char *yes[] = { "localhost", "LOCALHOST:9000", "127.0.0.1", "127.0.0.1:80",
+	    "127.255.1.2:9", "[::1]", "[::1]:9000" };
+	static const char *no[] = { "10.0.0.1:9000", "128.0.0.1", "localhost.example.com",
+	    "127.0.0.1.nip.io", "[::2]:80", "s3.example", "0.0.0.0" };
+
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+		CHECK(s3req_host_loopback(yes[i]), "%s is this host: no plain-http warning", yes[i]);
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		CHECK(!s3req_host_loopback(no[i]), "%s is another host", no[i]);
+}
+
 int
 main(void)
 {
@@ -151,6 +166,7 @@ main(void)
 	test_run_keeps_others(a);
 	test_backoff(a, b);
 	test_endpoint();
+	test_loopback();
 	s3_client_free(a);
 	s3_client_free(b);
 	return TAP_END();

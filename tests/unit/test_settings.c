@@ -9,7 +9,7 @@
 #include "tap.h"
 
 static char dir[] = "/tmp/test_settings.XXXXXX";
-static char creds[64], config[64];
+static char creds[64], config[64], ca[64];
 
 static const char *vars[] = {
 	"R2_ACCESS_KEY_ID", "R2_SECRET_ACCESS_KEY", "R2_ENDPOINT", "R2_BUCKET",
@@ -101,7 +101,7 @@ test_aws_env(void)
 		"AWS_ACCESS_KEY_ID", "awskey", "AWS_SECRET_ACCESS_KEY", "awssecret",
 		"AWS_SESSION_TOKEN", "awstoken", "AWS_ENDPOINT_URL", "https://generic.example",
 		"AWS_ENDPOINT_URL_S3", "http://127.0.0.1:9000", "AWS_DEFAULT_REGION", "us-west-2",
-		"AWS_REGION", "eu-central-1", "AWS_CA_BUNDLE", "/etc/ca.pem", NULL
+		"AWS_REGION", "eu-central-1", "AWS_CA_BUNDLE", ca, NULL
 	};
 	struct settings s;
 	struct dk_err e = { 0 };
@@ -114,7 +114,7 @@ test_aws_env(void)
 	CHECK(eq(s.endpoint, "http://127.0.0.1:9000"), "AWS_ENDPOINT_URL_S3 wins over "
 	    "AWS_ENDPOINT_URL, http:// allowed when said");
 	CHECK(eq(s.region, "eu-central-1"), "AWS_REGION wins over AWS_DEFAULT_REGION");
-	CHECK(eq(s.ca_bundle, "/etc/ca.pem"), "AWS_CA_BUNDLE");
+	CHECK(eq(s.ca_bundle, ca), "AWS_CA_BUNDLE");
 	settings_free(&s);
 
 	unsetenv("AWS_ENDPOINT_URL_S3");
@@ -207,6 +207,67 @@ test_missing(void)
 	check_fails("an AWS key without its secret", DK_ECONFIG, "AWS_SECRET_ACCESS_KEY");
 }
 
+/* The family of endpoints: each either loads as want (normalised) or is
+ * a configuration error naming the setting, never quoting a password. */
+static void
+test_endpoints(void)
+{
+	static const struct { const char *endpoint, *want; } cases[] = {
+		{ "https://acct.r2.cloudflarestorage.com", "https://acct.r2.cloudflarestorage.com" },
+		{ "HTTPS://Acct.example:8443/", "https://Acct.example:8443" },
+		{ "HtTp://127.0.0.1:9000//", "http://127.0.0.1:9000" },
+		{ "http://[::1]:9000", "http://[::1]:9000" },
+		{ "https://", NULL }, { "http://", NULL }, { "HTTPS://", NULL },
+		{ "https:///", NULL }, { "ftp://x", NULL }, { "https:// x", NULL },
+		{ "example.com", NULL }, { "//example.com", NULL }, { "", NULL },
+		{ "https://h/path", NULL }, { "https://h/bucket/", NULL },
+		{ "https://h?x=1", NULL }, { "https://h/?x", NULL }, { "https://h#f", NULL },
+		{ "https://user:hunter2@h", NULL }, { "https://:hunter2@h", NULL },
+		{ "https://user@h", NULL }, { "http://[::1", NULL }, { "https://h:99999", NULL },
+	};
+	struct settings s;
+	struct dk_err e;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc;
+		env_reset();
+		env_set((const char *const[]){ "R2_ACCESS_KEY_ID", "k", "R2_SECRET_ACCESS_KEY",
+		    "s", "R2_ENDPOINT", cases[i].endpoint, NULL });
+		memset(&e, 0, sizeof(e));
+		rc = settings_load(&s, &e);
+		if (cases[i].want != NULL) {
+			CHECK(rc == DK_OK && eq(s.endpoint, cases[i].want), "endpoint '%s' loads "
+			    "as %s: %s", cases[i].endpoint, cases[i].want, rc ? e.msg : s.endpoint);
+		} else if (*cases[i].endpoint == '\0') {
+			CHECK(rc == DK_ECONFIG, "an empty R2_ENDPOINT is none: %s", e.msg);
+		} else {
+			CHECK(rc == DK_ECONFIG && strncmp(e.msg, "R2_ENDPOINT: ", 13) == 0 &&
+			    strstr(e.msg, "hunter2") == NULL, "endpoint '%s' is exit 3 naming "
+			    "R2_ENDPOINT: %s", cases[i].endpoint, e.msg);
+		}
+		if (rc == DK_OK)
+			settings_free(&s);
+	}
+}
+
+/* An AWS_CA_BUNDLE that cannot be read is a setting to fix. */
+static void
+test_ca_bundle(void)
+{
+	char empty[80];
+	const char *bad[] = { "/nonexistent/ca.pem", dir, empty };
+
+	snprintf(empty, sizeof(empty), "%s/empty.pem", dir);
+	write_file(empty, "");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		env_reset();
+		env_set((const char *const[]){ "AWS_ACCESS_KEY_ID", "k",
+		    "AWS_SECRET_ACCESS_KEY", "s", "AWS_CA_BUNDLE", bad[i], NULL });
+		check_fails(bad[i], DK_ECONFIG, "AWS_CA_BUNDLE");
+	}
+	unlink(empty);
+}
+
 int
 main(void)
 {
@@ -216,10 +277,15 @@ main(void)
 	snprintf(config, sizeof(config), "%s/config", dir);
 	write_file(creds, "");
 	write_file(config, "");
+	snprintf(ca, sizeof(ca), "%s/ca.pem", dir);
+	write_file(ca, "-----BEGIN CERTIFICATE-----\n");
 	test_r2_first();
 	test_aws_env();
 	test_profiles();
 	test_missing();
+	test_endpoints();
+	test_ca_bundle();
+	unlink(ca);
 	unlink(creds);
 	unlink(config);
 	rmdir(dir);
