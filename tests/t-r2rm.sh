@@ -54,9 +54,8 @@ check_exit 2 "r2rm - - refuses: standard input is read once" r2rm - "s3://$B/mix
 check_grep "... saying so" "^r2rm: '-' .* given 2 times" "$T/err"
 check_eq "... and deletes nothing" "mix/keep" "$(keys mix/)"
 
-# --- NUL-separated names, newlines in them. (The test server cannot
-# delete a name holding a newline, whoever asks: its XML parser leaves
-# the character reference undecoded. A dry run shows how r2rm reads it.)
+# --- NUL-separated names, newlines in them. (A dry run shows how r2rm
+# reads them; tests/t-terminal.sh deletes such names.)
 printf '%s\0' "nl/a & b" "nl/plain" "nl/keep" | put_keys $B 5
 printf 's3://%s/%s\0' $B "nl/a & b" $B "nl/plain" | r2rm -0 -q
 check_eq "r2rm -0 deletes NUL-separated names, one with spaces and '&'" "nl/keep" "$(keys nl/)"

@@ -73,11 +73,8 @@ check_exit 0 "r2rm -n of the whole family" sh -c "r2rm -n -0 <'$T/all.names'"
 check_eq "r2rm prints nothing a terminal acts on" 0 "$(raw "$T/out")"
 check_eq "r2rm prints one line per key" "$nall" "$(wc -l <"$T/out")"
 check_exit 0 "r2rm deletes the listable keys" sh -c "r2rm -0 <'$T/all.names'"
-# (The test server cannot delete a name holding a tab or a newline: its XML
-# parser leaves the character reference undecoded; the rest must be gone.)
-check_exit 0 "the listing holds no other key afterwards" r2ls s3://$B/odd/
-check_eq "... none but the tab and the newline" 'c0-09-\tend c0-0a-\nend' \
-	"$(awk '{print $4}' "$T/out" | tr '\n' ' ' | sed 's/ $//')"
+check_exit 0 "the listing is empty afterwards" r2ls s3://$B/odd/
+check_eq "... no key is left, the tab's and the newline's included" "" "$(cat "$T/out")"
 
 # A hostile service's error message, with an escape sequence in it.
 printf '<?xml version="1.0"?><Error><Code>Weird\033[31m</Code><Message>\033]0;owned\007 \302\233 \377</Message></Error>' >"$T/reply"
