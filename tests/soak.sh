@@ -22,7 +22,7 @@ B=soak
 new_bucket "$B" || exit 1
 
 head -c 3000000 /dev/urandom >"$T/big"
-head -c 12000000 /dev/urandom >"$T/put"
+head -c 7000000 /dev/urandom >"$T/put"
 printf 'a small object\n' >"$T/small"
 direct() { R2_ENDPOINT=http://127.0.0.1:$S3_PORT "$@"; }
 direct r2put -q "s3://$B/big" <"$T/big" || exit 1
@@ -104,16 +104,21 @@ for ((i = 0; i < SCHEDULES; i++)); do
 	proxy_start --schedule "$seed" --rate "$RATE"
 	"soak_${p//-/_}" "$seed"
 	proxy_stop
+	# So far, for a long run watched from another terminal.
+	[ $(( (i + 1) % 100 )) = 0 ] && table >&2
 done
 
-printf '| program | schedules | survived | failed honestly | lied | partial left |\n'
-printf '|---|---|---|---|---|---|\n'
+table() {
+	printf '| program | schedules | survived | failed honestly | lied | partial left |\n'
+	printf '|---|---|---|---|---|---|\n'
+	for p in $PROGS; do
+		printf '| %s | %d | %d | %d | %d | %d |\n' "$p" "${runs[$p]}" "${survived[$p]}" \
+			"${honest[$p]}" "${lied[$p]}" "${partial[$p]}"
+	done
+}
+table
 bad=0
-for p in $PROGS; do
-	printf '| %s | %d | %d | %d | %d | %d |\n' "$p" "${runs[$p]}" "${survived[$p]}" \
-		"${honest[$p]}" "${lied[$p]}" "${partial[$p]}"
-	bad=$((bad + lied[$p] + partial[$p]))
-done
+for p in $PROGS; do bad=$((bad + lied[$p] + partial[$p])); done
 if [ "$bad" = 0 ]; then ok "soak: $SCHEDULES schedules from seed $SEED0, none lied or left a partial result"
 else not_ok "soak: $bad schedules lied or left a partial result"; fi
 done_testing
