@@ -97,6 +97,16 @@ soak_sha256sum_r2() {
 	judge sha256sum-r2 "$1" "$rc" "$right" 0
 }
 
+table() {
+	local p
+	printf '| program | schedules | survived | failed honestly | lied | partial left |\n'
+	printf '|---|---|---|---|---|---|\n'
+	for p in $PROGS; do
+		printf '| %s | %d | %d | %d | %d | %d |\n' "$p" "${runs[$p]}" "${survived[$p]}" \
+			"${honest[$p]}" "${lied[$p]}" "${partial[$p]}"
+	done
+}
+
 set -- $PROGS
 for ((i = 0; i < SCHEDULES; i++)); do
 	seed=$((SEED0 + i))
@@ -108,14 +118,6 @@ for ((i = 0; i < SCHEDULES; i++)); do
 	[ $(( (i + 1) % 100 )) = 0 ] && table >&2
 done
 
-table() {
-	printf '| program | schedules | survived | failed honestly | lied | partial left |\n'
-	printf '|---|---|---|---|---|---|\n'
-	for p in $PROGS; do
-		printf '| %s | %d | %d | %d | %d | %d |\n' "$p" "${runs[$p]}" "${survived[$p]}" \
-			"${honest[$p]}" "${lied[$p]}" "${partial[$p]}"
-	done
-}
 table
 bad=0
 for p in $PROGS; do bad=$((bad + lied[$p] + partial[$p])); done
