@@ -69,8 +69,9 @@ pgconn_open(const char *conninfo, const char *dbname, struct dk_err *e)
 		PQfinish(c);
 		return NULL;
 	}
-	/* libpq would print notices on stderr itself; a caller that wants
-	 * them installs its own receiver. */
+	/* libpq's default receiver would write notices out by itself; the
+	 * library says nothing on its own, so a caller that wants them
+	 * installs its own receiver. */
 	PQsetNoticeReceiver(c, drop_notice, NULL);
 	return c;
 }
