@@ -1,5 +1,7 @@
 /* stalecheck: is the newest backup fresh and whole? Reads r2ls output and
- * answers as a monitoring plugin: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. */
+ * answers as a monitoring plugin: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
+ * With --wal, the same of a WAL archive: its newest file, and no segment
+ * missing since the oldest kept base backup. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -14,14 +16,18 @@
 #include "stalereport.h"
 #include "timestamp.h"
 #include "units.h"
+#include "walarchive.h"
+#include "walbase.h"
 
 static void
 usage(void)
 {
 	printf("usage: r2ls [--recursive|--ndjson] s3://BUCKET/PREFIX | stalecheck [options]\n"
 	    "       stalecheck [options] s3://BUCKET/PREFIX\n"
+	    "       stalecheck --wal [--base NAME] [options] s3://BUCKET/WALPREFIX\n"
 	    "Judges the newest backup in an r2ls listing on standard input, or in the\n"
 	    "listing of PREFIX (every object under it, as r2ls --recursive lists them).\n"
+	    "With --wal, judges walpush's WAL archive under WALPREFIX instead.\n"
 	    "Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for a bad option).\n"
 	    "\n"
 	    "  -g, --glob PATTERN       backups are the keys matching PATTERN (fnmatch);\n"
@@ -36,6 +42,14 @@ usage(void)
 	    "      --history N          previous backups in that median (default 7)\n"
 	    "      --require-checksum   CRITICAL when the newest has no KEY.sha256 sidecar\n"
 	    "      --min-count N        WARNING when fewer backups are listed (default 1)\n"
+	    "      --wal                WALPREFIX is a WAL archive: its newest file is judged\n"
+	    "                           by -w and -c (default 5m and 15m: 2-3 times\n"
+	    "                           archive_timeout), and a missing segment is CRITICAL\n"
+	    "      --base NAME          with --wal: every segment from the start of the base\n"
+	    "                           backup NAME (its backup_label) must be there; NAME\n"
+	    "                           ending in / is the oldest base backup under it\n"
+	    "                           (default: from the oldest segment archived)\n"
+	    "      --segment-size SIZE  with --wal: the cluster's WAL segment size (16M)\n"
 	    "  -f, --format FORMAT      nagios (default), json or prometheus\n"
 	    "      --prefix NAME        what was listed, for the prometheus label and\n"
 	    "                           json (default stdin)\n"
@@ -51,7 +65,7 @@ usage(void)
 
 enum {
 	OPT_MAX_SKEW = CLI_OPT_FIRST_OWN, OPT_SHRINK, OPT_HISTORY, OPT_REQUIRE_CHECKSUM, OPT_MIN_COUNT,
-	OPT_PREFIX, OPT_NOW,
+	OPT_PREFIX, OPT_NOW, OPT_WAL, OPT_BASE, OPT_SEGMENT_SIZE,
 };
 
 static const struct option options[] = {
@@ -67,6 +81,9 @@ static const struct option options[] = {
 	{ "format", required_argument, NULL, 'f' },
 	{ "prefix", required_argument, NULL, OPT_PREFIX },
 	{ "now", required_argument, NULL, OPT_NOW },
+	{ "wal", no_argument, NULL, OPT_WAL },
+	{ "base", required_argument, NULL, OPT_BASE },
+	{ "segment-size", required_argument, NULL, OPT_SEGMENT_SIZE },
 	CLI_LONGOPTS_COMMON,
 	{ NULL, 0, NULL, 0 },
 };
@@ -85,6 +102,18 @@ parse_count(const char *s, size_t *n, struct dk_err *e)
 	return DK_OK;
 }
 
+static int
+parse_segment_size(const char *s, uint64_t *size, struct dk_err *e)
+{
+	unsigned long long v;
+
+	if (units_parse_size(s, &v, e) != DK_OK || !wal_seg_size_valid(v))
+		return dk_refail(e, DK_EUSAGE, "bad segment size '%s' (want a power of 2 from "
+		    "1M to 1G)", s);
+	*size = v;
+	return DK_OK;
+}
+
 /* Applies one option to p; DK_EUSAGE with e filled when its value is bad. */
 static int
 apply_option(int c, const char *arg, struct staleness_policy *p, struct dk_err *e)
@@ -100,6 +129,7 @@ apply_option(int c, const char *arg, struct staleness_policy *p, struct dk_err *
 	case OPT_MIN_COUNT: return parse_count(arg, &p->min_count, e);
 	case OPT_NOW: return timestamp_parse(arg, &p->now, e);
 	case OPT_REQUIRE_CHECKSUM: p->require_checksum = 1; return DK_OK;
+	case OPT_SEGMENT_SIZE: return parse_segment_size(arg, &p->seg_size, e);
 	default: return dk_fail(e, DK_EUSAGE, "unknown option");
 	}
 }
@@ -124,6 +154,53 @@ read_prefix(const char *arg, struct ls_list *list, struct dk_err *e)
 	return rc;
 }
 
+/* Lists the WAL archive name and reads the base backup's label, then
+ * judges them. */
+static int
+judge_wal(const char *arg, const char *base_arg, const struct staleness_policy *p,
+    struct walarchive *a, struct walbase_label *base, struct staleness_result *r,
+    struct dk_err *e)
+{
+	struct settings set;
+	struct s3_client *c;
+	struct objname name, base_name;
+	int rc;
+
+	if ((c = s3_connect(&set, cli_log(), e)) == NULL)
+		return e->status;
+	if ((rc = objname_parse(arg, set.bucket, &name, e)) == DK_OK) {
+		rc = walarchive_load(c, &name, a, e);
+		objname_free(&name);
+	}
+	if (rc == DK_OK && base_arg != NULL &&
+	    (rc = objname_parse(base_arg, set.bucket, &base_name, e)) == DK_OK) {
+		rc = walbase_read(c, &base_name, base, e);
+		objname_free(&base_name);
+	}
+	s3_client_free(c);
+	settings_free(&set);
+	if (rc == DK_OK)
+		staleness_evaluate_wal(a, base_arg != NULL ? base : NULL, p, r);
+	return rc;
+}
+
+/* Options that judge backups, or a WAL archive, alone: 1 when one was
+ * given in the wrong mode (said on stderr). */
+static int
+mode_mismatch(int wal, int backup_opts, int wal_opts)
+{
+	if (wal && backup_opts) {
+		cli_usage_error("--glob, --min-size, --shrink, --history, --require-checksum and "
+		    "--min-count judge backups, not a WAL archive (--wal)");
+		return 1;
+	}
+	if (!wal && wal_opts) {
+		cli_usage_error("--base and --segment-size need --wal");
+		return 1;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -133,7 +210,10 @@ main(int argc, char **argv)
 	const char *prefix = NULL;
 	struct dk_err e = { 0 };
 	struct ls_list list;
-	int c, rc;
+	struct walarchive archive;
+	struct walbase_label base;
+	const char *base_arg = NULL;
+	int c, rc, wal = 0, ages = 0, backup_opts = 0, wal_opts = 0;
 
 	cli_init("stalecheck");
 	cli_lost_output_status = STALE_UNKNOWN;
@@ -152,6 +232,8 @@ main(int argc, char **argv)
 			}
 			break;
 		case OPT_PREFIX: prefix = optarg; break;
+		case OPT_WAL: wal = 1; break;
+		case OPT_BASE: base_arg = optarg; wal_opts = 1; break;
 		case ':':
 			cli_usage_error("option '%s' needs a value", argv[optind - 1]);
 			return STALE_UNKNOWN;
@@ -159,6 +241,10 @@ main(int argc, char **argv)
 			cli_usage_error("unknown option '%s'", argv[optind - 1]);
 			return STALE_UNKNOWN;
 		default:
+			ages |= c == 'w' ? 1 : c == 'c' ? 2 : 0;
+			backup_opts |= strchr("gs", c) != NULL || c == OPT_SHRINK ||
+			    c == OPT_HISTORY || c == OPT_REQUIRE_CHECKSUM || c == OPT_MIN_COUNT;
+			wal_opts |= c == OPT_SEGMENT_SIZE;
 			if (apply_option(c, optarg, &policy, &e) != DK_OK) {
 				cli_usage_error("%s", e.msg);
 				return STALE_UNKNOWN;
@@ -169,25 +255,42 @@ main(int argc, char **argv)
 		cli_usage_error("unexpected argument '%s': name one prefix at most", argv[optind + 1]);
 		return STALE_UNKNOWN;
 	}
+	if (mode_mismatch(wal, backup_opts, wal_opts))
+		return STALE_UNKNOWN;
+	if (wal && optind >= argc) {
+		cli_usage_error("--wal lists the archive itself: name it (s3://BUCKET/PREFIX)");
+		return STALE_UNKNOWN;
+	}
+	if (wal && !(ages & 1))
+		policy.warn_age = STALENESS_WAL_WARN;
+	if (wal && !(ages & 2))
+		policy.crit_age = STALENESS_WAL_CRIT;
 	if (policy.warn_age > policy.crit_age) {
 		cli_usage_error("--warn-age is longer than --crit-age");
 		return STALE_UNKNOWN;
 	}
 
 	lsparse_init(&list);
+	walarchive_init(&archive, policy.seg_size);
 	if (optind < argc && prefix == NULL)
 		prefix = argv[optind];
 	if (prefix == NULL)
 		prefix = "stdin";
-	if ((optind < argc ? read_prefix(argv[optind], &list, &e) :
-	    lsparse_read(stdin, "standard input", &list, &e)) != DK_OK) {
+	if (wal)
+		rc = judge_wal(argv[optind], base_arg, &policy, &archive, &base, &result, &e);
+	else if ((rc = optind < argc ? read_prefix(argv[optind], &list, &e) :
+	    lsparse_read(stdin, "standard input", &list, &e)) == DK_OK)
+		staleness_evaluate(&list, &policy, &result);
+	if (rc != DK_OK) {
 		if (interrupt_requested()) {	/* ended by a signal: no verdict */
 			lsparse_free(&list);
+			walarchive_free(&archive);
 			return cli_fail(&e);
 		}
 		cli_fail(&e);
 		staleness_unknown(&result, e.msg);
-	} else if (staleness_evaluate(&list, &policy, &result) == STALE_UNKNOWN) {
+		result.wal.on = wal;
+	} else if (result.state == STALE_UNKNOWN) {
 		fprintf(stderr, "%s: %s\n", cli_prog, result.problems[0]);
 	}
 	if (stalereport_write(stdout, format, &result, &policy, prefix) != 0) {
@@ -196,5 +299,6 @@ main(int argc, char **argv)
 		result.state = STALE_UNKNOWN;
 	}
 	lsparse_free(&list);
+	walarchive_free(&archive);
 	return result.state;
 }

@@ -18,6 +18,7 @@ staleness_policy_init(struct staleness_policy *p, time_t now)
 	p->history = 7;
 	p->min_count = 1;
 	p->now = now;
+	p->seg_size = WAL_SEG_DEFAULT;
 }
 
 const char *
@@ -212,5 +213,57 @@ staleness_evaluate(struct ls_list *l, const struct staleness_policy *p,
 		problem(r, STALE_CRITICAL, "no %s sidecar", STALENESS_SIDECAR);
 	if (r->count < p->min_count)
 		problem(r, STALE_WARNING, "only %zu backups (want %zu)", r->count, p->min_count);
+	return r->state;
+}
+
+/* The base backup's start, the walk and the gap found, as problems. */
+static void
+check_wal_continuity(const struct walarchive *a, const struct walbase_label *base,
+    struct staleness_result *r)
+{
+	const struct walarchive_check *c = &r->wal.check;
+
+	if (a->newest_tli == 0) {
+		problem(r, STALE_CRITICAL, "no WAL segment is archived");
+	} else if (c->off_history && base != NULL) {
+		problem(r, STALE_CRITICAL, "the base backup's start segment %s is not on the "
+		    "history of timeline %u: recovery from it cannot reach the newest segment",
+		    base->start_file, a->newest_tli);
+	} else if (c->off_history) {
+		problem(r, STALE_CRITICAL, "no segment archived on the history of timeline %u",
+		    a->newest_tli);
+	} else if (c->first_missing[0] != '\0') {
+		problem(r, STALE_CRITICAL, "segment %s is missing (%llu of the %llu from %s to "
+		    "%s archived)", c->first_missing, (unsigned long long)c->present,
+		    (unsigned long long)c->expected, c->start, c->newest_segment);
+	}
+}
+
+int
+staleness_evaluate_wal(const struct walarchive *a, const struct walbase_label *base,
+    const struct staleness_policy *p, struct staleness_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->judged = 1;
+	r->wal.on = 1;
+	r->wal.base = base != NULL ? base->key : NULL;
+	r->wal.timeline = a->newest_tli;
+	r->objects = a->nfiles;
+	if (base != NULL && !walbase_label_fits(base, p->seg_size)) {
+		problem(r, STALE_UNKNOWN, "the base backup's start %X/%X is not in its segment %s "
+		    "for segments of %llu bytes: is --segment-size right?",
+		    (unsigned)(base->start_lsn >> 32), (unsigned)base->start_lsn, base->start_file,
+		    (unsigned long long)p->seg_size);
+		return r->state;
+	}
+	walarchive_check(a, base != NULL ? base->start_file : NULL, &r->wal.check);
+	if (r->wal.check.newest == NULL) {
+		problem(r, STALE_UNKNOWN, "no WAL file is archived under the prefix (is "
+		    "archive_mode on, is the prefix right?)");
+		return r->state;
+	}
+	r->age = (long long)(p->now - r->wal.check.newest->mtime);
+	check_age(p, r);
+	check_wal_continuity(a, base, r);
 	return r->state;
 }
