@@ -10,13 +10,15 @@
 #include "lsselect.h"
 #include "s3.h"
 #include "units.h"
+#include "walarchive.h"
+#include "walbase.h"
 
 static void
 usage(void)
 {
 	printf("usage: r2ls [-0hqv] [--recursive] [--summarize] [--human-readable]\n"
 	    "            [--ndjson | --rfc3339] [--older-than AGE] [--newer-than AGE]\n"
-	    "            [--newest N] [NAME]\n"
+	    "            [--newest N] [--wal-expired BASE] [NAME]\n"
 	    "Lists the objects under NAME (s3://BUCKET/PREFIX, r2://BUCKET/PREFIX, or PREFIX\n"
 	    "in $R2_BUCKET; the root of $R2_BUCKET when absent) as `aws s3 ls` does.\n\n"
 	    "  -r, --recursive        every object under the prefix, with its full key\n"
@@ -31,6 +33,11 @@ usage(void)
 	    "                         (30d, 12h, 90m, 2w)\n"
 	    "      --newer-than AGE   only objects last modified less than AGE ago\n"
 	    "      --newest N         only the N most recent objects, newest first\n"
+	    "      --wal-expired BASE only the WAL files under NAME (walpush's archive)\n"
+	    "                         that base backup BASE no longer needs: segments,\n"
+	    "                         .partial and .backup files before the start segment\n"
+	    "                         in its backup_label, never a .history file; BASE\n"
+	    "                         ending in / is the oldest base backup under it\n"
 	    "  -q, --quiet            print errors only\n"
 	    "  -v, --verbose          trace every request on stderr\n"
 	    "  -h, --help             print this help and exit\n"
@@ -45,6 +52,7 @@ struct ls_args {
 	int recursive;
 	int summarize;
 	const char *name;
+	const char *wal_base;	/* --wal-expired */
 };
 
 static void
@@ -82,6 +90,7 @@ parse_args(int argc, char **argv, struct ls_args *a)
 		{ "older-than", required_argument, NULL, 'O' },
 		{ "newer-than", required_argument, NULL, 'W' },
 		{ "newest", required_argument, NULL, 'n' },
+		{ "wal-expired", required_argument, NULL, 'X' },
 		CLI_LONGOPTS_COMMON,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -107,6 +116,7 @@ parse_args(int argc, char **argv, struct ls_args *a)
 			if (cli_parse_number("--newest", optarg, 1, 1000000000, &a->sel.newest) != DK_OK)
 				return DK_EUSAGE;
 			break;
+		case 'X': a->wal_base = optarg; break;
 		default:
 			if ((rc = cli_option(ch, usage)) != CLI_CONTINUE)
 				exit(rc);
@@ -116,7 +126,31 @@ parse_args(int argc, char **argv, struct ls_args *a)
 	if (argc - optind > 1)
 		return cli_usage_error("name at most one prefix");
 	a->name = optind < argc ? argv[optind] : NULL;
+	if (a->wal_base != NULL && (a->sel.older_than >= 0 || a->sel.newer_than >= 0 ||
+	    a->sel.newest > 0))
+		return cli_usage_error("--wal-expired selects by the base backup alone: "
+		    "not with --older-than, --newer-than or --newest");
 	return DK_OK;
+}
+
+/* --wal-expired: the WAL under name older than what the base backup needs. */
+static int
+list_wal_expired(struct s3_client *c, const struct settings *set, const struct objname *name,
+    struct ls_args *a, struct dk_err *e)
+{
+	struct walbase_label label;
+	struct objname base;
+	int rc;
+
+	if ((rc = objname_parse(a->wal_base, set->bucket, &base, e)) != DK_OK)
+		return rc;
+	rc = walbase_read(c, &base, &label, e);
+	objname_free(&base);
+	if (rc != DK_OK)
+		return rc;
+	cli_note("%s starts at WAL segment %s: listing what is older", label.key,
+	    label.start_file);
+	return walarchive_list_expired(c, name, label.start_file, print_entry, &a->pr, e);
 }
 
 static int
@@ -134,7 +168,11 @@ list(struct s3_client *c, const struct settings *set, struct ls_args *a, struct 
 	a->sel.prefix = print_prefix;
 	a->sel.entry = print_entry;
 	a->sel.arg = &a->pr;
-	rc = s3_list(c, name.bucket, name.key, a->recursive ? NULL : "/", lsselect_page, &a->sel, e);
+	if (a->wal_base != NULL)
+		rc = list_wal_expired(c, set, &name, a, e);
+	else
+		rc = s3_list(c, name.bucket, name.key, a->recursive ? NULL : "/", lsselect_page,
+		    &a->sel, e);
 	if (rc == DK_EIO)
 		dk_fail(e, DK_EIO, "out of memory");
 	if (rc == DK_OK)

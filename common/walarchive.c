@@ -436,6 +436,7 @@ walarchive_load(struct s3_client *c, const struct objname *wal, struct walarchiv
 
 struct expired {
 	const char *prefix, *start;
+	int start_seen;
 	struct s3_entry *v;
 	size_t n, cap;
 };
@@ -448,8 +449,11 @@ expired_page(void *arg, const struct s3xml_list_page *page)
 
 	for (size_t i = 0; i < page->nentries; i++) {
 		const struct s3_entry *en = &page->entries[i];
-		if (walarchive_name(en->key, x->prefix, name) == WAL_OTHER ||
-		    !walarchive_expired(name, x->start))
+		if (walarchive_name(en->key, x->prefix, name) == WAL_OTHER)
+			continue;
+		if (strcmp(name, x->start) == 0)
+			x->start_seen = 1;
+		if (!walarchive_expired(name, x->start))
 			continue;
 		if (vec_reserve((void **)&x->v, &x->cap, x->n + 1, sizeof(*x->v)) != 0)
 			return DK_EIO;
@@ -465,7 +469,7 @@ int
 walarchive_list_expired(struct s3_client *c, const struct objname *wal, const char *start,
     void (*entry)(void *arg, const struct s3_entry *en), void *arg, struct dk_err *e)
 {
-	struct expired x = { NULL, start, NULL, 0, 0 };
+	struct expired x = { NULL, start, 0, NULL, 0, 0 };
 	char *prefix;
 	int rc;
 
@@ -477,6 +481,12 @@ walarchive_list_expired(struct s3_client *c, const struct objname *wal, const ch
 	rc = s3_list(c, wal->bucket, prefix, "/", expired_page, &x, e);
 	if (rc == DK_EIO)
 		dk_fail(e, DK_EIO, "out of memory");
+	/* A start the archive does not hold means another cluster's base
+	 * backup or the wrong prefix: expiring by it could empty the archive. */
+	if (rc == DK_OK && !x.start_seen)
+		rc = dk_fail(e, DK_EDATA, "the start segment %s is not archived under s3://%s/%s: "
+		    "nothing is expired (the wrong prefix, or another cluster's base backup?)",
+		    start, wal->bucket, prefix);
 	for (size_t i = 0; i < x.n; i++) {
 		if (rc == DK_OK)
 			entry(arg, &x.v[i]);

@@ -98,7 +98,8 @@ int walarchive_load(struct s3_client *c, const struct objname *wal, struct walar
 
 /* Lists the objects under wal that walarchive_expired names for start,
  * and only once the whole listing has been had passes them to entry, in
- * key order: a listing that fails passes nothing. */
+ * key order: a listing that fails passes nothing, and so does one that
+ * does not hold the segment start itself (DK_EDATA). */
 int walarchive_list_expired(struct s3_client *c, const struct objname *wal, const char *start,
     void (*entry)(void *arg, const struct s3_entry *en), void *arg, struct dk_err *e);
 
