@@ -134,9 +134,11 @@ apply_option(int c, const char *arg, struct staleness_policy *p, struct dk_err *
 	}
 }
 
-/* Lists name itself, as r2ls --recursive would. */
+/* Connects, parses the name arg and runs fn on both: what listing a
+ * prefix of backups and judging a WAL archive share. */
 static int
-read_prefix(const char *arg, struct ls_list *list, struct dk_err *e)
+with_name(const char *arg, int (*fn)(struct s3_client *c, const struct settings *set,
+    const struct objname *n, void *ctx, struct dk_err *e), void *ctx, struct dk_err *e)
 {
 	struct settings set;
 	struct s3_client *c;
@@ -146,7 +148,7 @@ read_prefix(const char *arg, struct ls_list *list, struct dk_err *e)
 	if ((c = s3_connect(&set, cli_log(), e)) == NULL)
 		return e->status;
 	if ((rc = objname_parse(arg, set.bucket, &name, e)) == DK_OK) {
-		rc = lsfetch_list(c, &name, list, e);
+		rc = fn(c, &set, &name, ctx, e);
 		objname_free(&name);
 	}
 	s3_client_free(c);
@@ -154,34 +156,45 @@ read_prefix(const char *arg, struct ls_list *list, struct dk_err *e)
 	return rc;
 }
 
-/* Lists the WAL archive name and reads the base backup's label, then
- * judges them. */
+/* Lists name itself, as r2ls --recursive would. */
 static int
-judge_wal(const char *arg, const char *base_arg, const struct staleness_policy *p,
-    struct walarchive *a, struct walbase_label *base, struct staleness_result *r,
-    struct dk_err *e)
+list_prefix(struct s3_client *c, const struct settings *set, const struct objname *n,
+    void *list, struct dk_err *e)
 {
-	struct settings set;
-	struct s3_client *c;
-	struct objname name, base_name;
+	(void)set;
+	return lsfetch_list(c, n, list, e);
+}
+
+struct wal_job {
+	const char *base_arg;		/* --base */
+	const struct staleness_policy *p;
+	struct walarchive *a;
+	struct walbase_label *base;
+	struct staleness_result *r;
+};
+
+/* Lists the WAL archive n and reads the base backup's label, then judges
+ * them. */
+static int
+judge_wal(struct s3_client *c, const struct settings *set, const struct objname *n,
+    void *ctx, struct dk_err *e)
+{
+	struct wal_job *j = ctx;
+	struct objname base_name;
 	int rc;
 
-	if ((c = s3_connect(&set, cli_log(), e)) == NULL)
-		return e->status;
-	if ((rc = objname_parse(arg, set.bucket, &name, e)) == DK_OK) {
-		rc = walarchive_load(c, &name, a, e);
-		objname_free(&name);
-	}
-	if (rc == DK_OK && base_arg != NULL &&
-	    (rc = objname_parse(base_arg, set.bucket, &base_name, e)) == DK_OK) {
-		rc = walbase_read(c, &base_name, base, e);
+	if ((rc = walarchive_load(c, n, j->a, e)) != DK_OK)
+		return rc;
+	if (j->base_arg != NULL) {
+		if ((rc = objname_parse(j->base_arg, set->bucket, &base_name, e)) != DK_OK)
+			return rc;
+		rc = walbase_read(c, &base_name, j->base, e);
 		objname_free(&base_name);
+		if (rc != DK_OK)
+			return rc;
 	}
-	s3_client_free(c);
-	settings_free(&set);
-	if (rc == DK_OK)
-		staleness_evaluate_wal(a, base_arg != NULL ? base : NULL, p, r);
-	return rc;
+	staleness_evaluate_wal(j->a, j->base_arg != NULL ? j->base : NULL, j->p, j->r);
+	return DK_OK;
 }
 
 /* Options that judge backups, or a WAL archive, alone: 1 when one was
@@ -212,7 +225,7 @@ main(int argc, char **argv)
 	struct ls_list list;
 	struct walarchive archive;
 	struct walbase_label base;
-	const char *base_arg = NULL;
+	struct wal_job job = { NULL, &policy, &archive, &base, &result };
 	int c, rc, wal = 0, ages = 0, backup_opts = 0, wal_opts = 0;
 
 	cli_init("stalecheck");
@@ -233,7 +246,7 @@ main(int argc, char **argv)
 			break;
 		case OPT_PREFIX: prefix = optarg; break;
 		case OPT_WAL: wal = 1; break;
-		case OPT_BASE: base_arg = optarg; wal_opts = 1; break;
+		case OPT_BASE: job.base_arg = optarg; wal_opts = 1; break;
 		case ':':
 			cli_usage_error("option '%s' needs a value", argv[optind - 1]);
 			return STALE_UNKNOWN;
@@ -277,8 +290,8 @@ main(int argc, char **argv)
 	if (prefix == NULL)
 		prefix = "stdin";
 	if (wal)
-		rc = judge_wal(argv[optind], base_arg, &policy, &archive, &base, &result, &e);
-	else if ((rc = optind < argc ? read_prefix(argv[optind], &list, &e) :
+		rc = with_name(argv[optind], judge_wal, &job, &e);
+	else if ((rc = optind < argc ? with_name(argv[optind], list_prefix, &list, &e) :
 	    lsparse_read(stdin, "standard input", &list, &e)) == DK_OK)
 		staleness_evaluate(&list, &policy, &result);
 	if (rc != DK_OK) {

@@ -262,33 +262,45 @@ gauge(FILE *f, const char *ns, const char *name, const char *help, const char *p
 	fprintf(f, " %lld\n", v);
 }
 
+/* The gauges every answer has: ok, status and when it was judged. */
+static void
+gauges_state(FILE *f, const char *ns, const char *ok_help, const char *status_help,
+    const struct staleness_result *r, const struct staleness_policy *p, const char *prefix)
+{
+	gauge(f, ns, "ok", ok_help, prefix, r->state == STALE_OK);
+	gauge(f, ns, "status", status_help, prefix, r->state);
+	gauge(f, ns, "check_timestamp_seconds",
+	    "When the check was made, in seconds since the epoch.", prefix, (long long)p->now);
+}
+
 static void
 write_prometheus_wal(FILE *f, const struct staleness_result *r, const struct staleness_policy *p,
     const char *prefix)
 {
 	const struct walarchive_check *c = &r->wal.check;
 
-	gauge(f, "wal", "ok", "1 when the WAL archive is fresh and whole (stalecheck --wal OK), else 0.",
-	    prefix, r->state == STALE_OK);
-	gauge(f, "wal", "status", "stalecheck --wal's state: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.",
-	    prefix, r->state);
-	gauge(f, "wal", "check_timestamp_seconds", "When the check was made, in seconds since the epoch.",
-	    prefix, (long long)p->now);
+	gauges_state(f, "wal",
+	    "1 when the WAL archive is fresh and whole (stalecheck --wal OK), else 0.",
+	    "stalecheck --wal's state: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.", r, p, prefix);
 	if (!r->judged)
 		return;
-	gauge(f, "wal", "files", "WAL files archived (segments, .partial, .history, .backup).", prefix, (long long)r->objects);
+	gauge(f, "wal", "files", "WAL files archived (segments, .partial, .history, .backup).",
+	    prefix, (long long)r->objects);
 	gauge(f, "wal", "timeline", "The newest timeline with a segment archived.", prefix,
 	    (long long)r->wal.timeline);
-	gauge(f, "wal", "segments_expected", "Segments from the base backup's start to the newest one.",
-	    prefix, (long long)c->expected);
-	gauge(f, "wal", "segments_missing", "Segments of those not archived (more than 0: CRITICAL).", prefix,
+	gauge(f, "wal", "segments_expected",
+	    "Segments from the base backup's start to the newest one.", prefix,
+	    (long long)c->expected);
+	gauge(f, "wal", "segments_missing",
+	    "Segments of those not archived (more than 0: CRITICAL).", prefix,
 	    (long long)(c->expected - c->present));
 	if (c->newest == NULL)
 		return;
-	gauge(f, "wal", "age_seconds", "Age of the newest WAL file in seconds (negative: dated in the future).",
-	    prefix, r->age);
-	gauge(f, "wal", "last_modified_timestamp_seconds", "Last-modified time of the newest WAL file, "
-	    "in seconds since the epoch.", prefix, (long long)c->newest->mtime);
+	gauge(f, "wal", "age_seconds",
+	    "Age of the newest WAL file in seconds (negative: dated in the future).", prefix,
+	    r->age);
+	gauge(f, "wal", "last_modified_timestamp_seconds", "Last-modified time of the newest "
+	    "WAL file, in seconds since the epoch.", prefix, (long long)c->newest->mtime);
 }
 
 static void
@@ -297,23 +309,22 @@ write_prometheus(FILE *f, const struct staleness_result *r, const struct stalene
 {
 	const struct ls_entry *en = r->newest;
 
-	gauge(f, "backup", "ok", "1 when the newest backup is fresh and whole (stalecheck OK), else 0.",
-	    prefix, r->state == STALE_OK);
-	gauge(f, "backup", "status", "stalecheck's state: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.",
-	    prefix, r->state);
-	gauge(f, "backup", "check_timestamp_seconds", "When the check was made, in seconds since the epoch.",
-	    prefix, (long long)p->now);
+	gauges_state(f, "backup",
+	    "1 when the newest backup is fresh and whole (stalecheck OK), else 0.",
+	    "stalecheck's state: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.", r, p, prefix);
 	if (r->judged)
 		gauge(f, "backup", "count", "Backups found.", prefix, (long long)r->count);
 	if (en == NULL)
 		return;
-	gauge(f, "backup", "age_seconds", "Age of the newest backup in seconds (negative: dated in the future).",
-	    prefix, r->age);
-	gauge(f, "backup", "size_bytes", "Size of the newest backup in bytes.", prefix, (long long)en->size);
-	gauge(f, "backup", "last_modified_timestamp_seconds", "Last-modified time of the newest backup, "
-	    "in seconds since the epoch.", prefix, (long long)en->mtime);
-	gauge(f, "backup", "checksum_present", "1 when the newest backup's .sha256 sidecar is listed, else 0.",
-	    prefix, r->has_checksum);
+	gauge(f, "backup", "age_seconds",
+	    "Age of the newest backup in seconds (negative: dated in the future).", prefix, r->age);
+	gauge(f, "backup", "size_bytes", "Size of the newest backup in bytes.", prefix,
+	    (long long)en->size);
+	gauge(f, "backup", "last_modified_timestamp_seconds", "Last-modified time of the newest "
+	    "backup, in seconds since the epoch.", prefix, (long long)en->mtime);
+	gauge(f, "backup", "checksum_present",
+	    "1 when the newest backup's .sha256 sidecar is listed, else 0.", prefix,
+	    r->has_checksum);
 }
 
 int

@@ -5,6 +5,7 @@
 #include <zlib.h>
 
 #include "buf.h"
+#include "lsfetch.h"
 #include "vec.h"
 #include "walarchive.h"
 
@@ -367,25 +368,6 @@ dir_prefix(const char *key)
 	return p;
 }
 
-struct load {
-	struct walarchive *a;
-	const char *prefix;
-	struct dk_err *e;
-};
-
-static int
-load_page(void *arg, const struct s3xml_list_page *page)
-{
-	struct load *l = arg;
-	int rc = DK_OK;
-
-	for (size_t i = 0; i < page->nentries && rc == DK_OK; i++) {
-		const struct s3_entry *en = &page->entries[i];
-		rc = walarchive_add(l->a, en->key, l->prefix, en->mtime, en->size, l->e);
-	}
-	return rc;
-}
-
 static int
 load_history(struct s3_client *c, const struct objname *wal, const char *prefix,
     struct walarchive *a, struct dk_err *e)
@@ -418,19 +400,22 @@ int
 walarchive_load(struct s3_client *c, const struct objname *wal, struct walarchive *a,
     struct dk_err *e)
 {
-	struct load l = { a, NULL, e };
-	char *prefix;
+	struct objname dir = { wal->bucket, NULL };
+	struct ls_list l;
 	int rc;
 
-	if ((prefix = dir_prefix(wal->key)) == NULL)
+	if ((dir.key = dir_prefix(wal->key)) == NULL)
 		return dk_fail(e, DK_EIO, "out of memory");
-	l.prefix = prefix;
-	rc = s3_list(c, wal->bucket, prefix, "/", load_page, &l, e);
+	lsparse_init(&l);
+	rc = lsfetch_list(c, &dir, &l, e);
+	for (size_t i = 0; i < l.n && rc == DK_OK; i++)
+		rc = walarchive_add(a, l.v[i].key, dir.key, l.v[i].mtime, l.v[i].size, e);
+	lsparse_free(&l);
 	if (rc == DK_OK) {
 		walarchive_newest_timeline(a);
-		rc = load_history(c, wal, prefix, a, e);
+		rc = load_history(c, wal, dir.key, a, e);
 	}
-	free(prefix);
+	free(dir.key);
 	return rc;
 }
 

@@ -58,6 +58,7 @@ struct walarchive {
 };
 
 void walarchive_init(struct walarchive *a, uint64_t seg_size);
+/* Frees what a holds and leaves it empty, for the same segment size. */
 void walarchive_free(struct walarchive *a);
 
 /* Adds the object key (under prefix) when it holds a WAL file. DK_EIO when

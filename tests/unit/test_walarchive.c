@@ -99,6 +99,29 @@ add_run(struct walarchive *a, unsigned tli, uint64_t first, uint64_t last, time_
 	}
 }
 
+/* Judges a from start, the newest timeline's history being hist. */
+static void
+judge(struct walarchive *a, const char *hist, const char *start, struct walarchive_check *r)
+{
+	struct dk_err e = { 0 };
+
+	walarchive_newest_timeline(a);
+	walarchive_set_history(a, hist, strlen(hist), &e);
+	walarchive_check(a, start, r);
+}
+
+/* Whether r found n segments, all there, up to newest. */
+static int
+whole(const struct walarchive_check *r, uint64_t n, const char *newest)
+{
+	if (r->first_missing[0] == '\0' && r->expected == n && r->present == n &&
+	    strcmp(r->newest_segment, newest) == 0)
+		return 1;
+	printf("# missing '%s', %llu of %llu, up to %s\n", r->first_missing,
+	    (unsigned long long)r->present, (unsigned long long)r->expected, r->newest_segment);
+	return 0;
+}
+
 static void
 test_continuity(void)
 {
@@ -109,22 +132,14 @@ test_continuity(void)
 
 	walarchive_init(&a, SEG16);
 	add_run(&a, 1, 0xFD, 0x103, 1000);
-	walarchive_newest_timeline(&a);
-	walarchive_set_history(&a, "", 0, &e);
-	walarchive_check(&a, "0000000100000000000000FE", &r);
-	CHECK(r.first_missing[0] == '\0' && r.expected == 6 && r.present == 6,
-	    "whole across the log boundary: 6 of 6 from the start (missing '%s', %llu/%llu)",
-	    r.first_missing, (unsigned long long)r.present, (unsigned long long)r.expected);
-	CHECK(strcmp(r.newest_segment, "000000010000000100000003") == 0, "the newest is %s",
-	    r.newest_segment);
-	walarchive_free(&a);
+	judge(&a, "", "0000000100000000000000FE", &r);
+	CHECK(whole(&r, 6, "000000010000000100000003"),
+	    "whole across the log boundary: 6 of 6 from the start to the newest");
+	walarchive_free(&a);	/* empty again, for the next archive */
 
-	walarchive_init(&a, SEG16);
 	add_run(&a, 1, 0xFD, 0xFF, 1000);
 	add_run(&a, 1, 0x101, 0x103, 1000);
-	walarchive_newest_timeline(&a);
-	walarchive_set_history(&a, "", 0, &e);
-	walarchive_check(&a, NULL, &r);
+	judge(&a, "", NULL, &r);
 	CHECK(strcmp(r.first_missing, "000000010000000100000000") == 0 && r.expected == 7 &&
 	    r.present == 6, "a gap at the log boundary names 000000010000000100000000 (got '%s')",
 	    r.first_missing);
@@ -136,36 +151,27 @@ test_continuity(void)
 
 	/* Timeline 2 branched at 0/5000028: segments 5.. are read from it;
 	 * timeline 1 went on to 8 in the old server, which is not wanted. */
-	walarchive_init(&a, SEG16);
 	add_run(&a, 1, 2, 8, 1000);
 	add(&a, "000000010000000000000005.partial", 2000);
 	add(&a, "00000002.history", 2000);
 	add_run(&a, 2, 5, 9, 2000);
-	CHECK(walarchive_newest_timeline(&a) == 2, "the newest timeline is 2");
-	CHECK(walarchive_set_history(&a, hist, strlen(hist), &e) == DK_OK && a.nspans == 2,
-	    "its history has 2 stretches");
-	walarchive_check(&a, "000000010000000000000002", &r);
-	CHECK(r.first_missing[0] == '\0' && r.expected == 8 && r.present == 8,
-	    "whole across the switch: 1/2..4 then 2/5..9 (missing '%s', %llu/%llu)",
-	    r.first_missing, (unsigned long long)r.present, (unsigned long long)r.expected);
-	CHECK(strcmp(r.newest_segment, "000000020000000000000009") == 0, "the newest is %s",
-	    r.newest_segment);
-	walarchive_free(&a);
+	judge(&a, hist, "000000010000000000000002", &r);
+	CHECK(a.newest_tli == 2 && a.nspans == 2, "the newest timeline is 2, its history has "
+	    "2 stretches");
+	CHECK(whole(&r, 8, "000000020000000000000009"),
+	    "whole across the switch: 1/2..4 then 2/5..9");
+	walarchive_free(&a);	/* empty again, for the next archive */
 
-	walarchive_init(&a, SEG16);
 	add_run(&a, 1, 2, 8, 1000);
 	add_run(&a, 2, 6, 9, 2000);
-	walarchive_newest_timeline(&a);
-	walarchive_set_history(&a, hist, strlen(hist), &e);
-	walarchive_check(&a, "000000010000000000000002", &r);
+	judge(&a, hist, "000000010000000000000002", &r);
 	CHECK(strcmp(r.first_missing, "000000020000000000000005") == 0,
 	    "the switch segment missing on the new timeline is named, though the old "
 	    "timeline has one of that number (got '%s')", r.first_missing);
 	walarchive_check(&a, "000000010000000000000007", &r);
 	CHECK(r.off_history, "a base backup on timeline 1 after the switch is off the history");
-	walarchive_free(&a);
+	walarchive_free(&a);	/* empty again, for the next archive */
 
-	walarchive_init(&a, SEG16);
 	a.newest_tli = 2;
 	CHECK(walarchive_set_history(&a, "x\n", 2, &e) == DK_EDATA && e.line == 1,
 	    "a history line that is not one is refused, with its line");
