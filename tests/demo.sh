@@ -268,7 +268,12 @@ wait_for() {
 
 step_pitr_archive() {
 	say "7. Scenario 3: WAL archived as it is written, and a base backup"
-	local t; t=$(now)
+	local t d; t=$(now)
+	# A base backup holds the whole cluster: the drill's copies of $DB go
+	# first, as an operator drops them once the drill is done.
+	for d in $(sql postgres "SELECT datname FROM pg_database WHERE datname LIKE '${DB}\_%'"); do
+		pipe "dropdb $d" || { record "Scenario 3 archive, base backup" "$t" "FAILED: dropdb $d"; return 1; }
+	done
 	note "postgresql.conf, by ALTER SYSTEM here (the demo's server has the R2_* settings in its"
 	note "environment; a real one reads the postgres user's ~/.aws profile, see walpush(1)):"
 	# The demo's cluster gets max_locks_per_transaction on its command line;
