@@ -13,6 +13,7 @@
 #                   object, or a multipart upload it did not try to abort
 #                   (must be 0)
 # usage: tests/soak.sh [SCHEDULES [FIRST_SEED]]   (default 1000, seed 1)
+# SOAK_PROGS="walpush walfetch" soaks only the programs it names.
 # A schedule that lied is printed with its seed: replay it with
 #   tests/soak.sh 1 SEED
 . "$(dirname "$0")/lib.sh"
@@ -48,7 +49,7 @@ done
 # Stalls are given up on after a second, so that a schedule costs seconds.
 export DRKIT_STALL_TIMEOUT=1 DRKIT_RETRIES=${DRKIT_RETRIES:-4}
 declare -A runs survived honest lied partial
-PROGS="r2get r2put r2ls r2rm sha256sum-r2 walpush walfetch"
+PROGS=${SOAK_PROGS:-r2get r2put r2ls r2rm sha256sum-r2 walpush walfetch}
 for p in $PROGS; do runs[$p]=0 survived[$p]=0 honest[$p]=0 lied[$p]=0 partial[$p]=0; done
 
 # judge PROG SEED RC RIGHT LEFT [LIE]: RIGHT 1 when the result is right,
