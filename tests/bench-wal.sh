@@ -145,8 +145,10 @@ wal_pgbr_start() {
 	CONF
 	PGBR="pgbackrest --config=$WB/pgbackrest.conf --stanza=bench --repo1-type=s3
 		--repo1-s3-endpoint=127.0.0.1 --repo1-storage-port=$port --repo1-storage-verify-tls=n
-		--repo1-s3-uri-style=path --repo1-s3-bucket=walbench --repo1-s3-region=us-east-1
-		--repo1-s3-key=$AWS_ACCESS_KEY_ID --repo1-s3-key-secret=$AWS_SECRET_ACCESS_KEY"
+		--repo1-s3-uri-style=path --repo1-s3-bucket=walbench --repo1-s3-region=us-east-1"
+	# Secrets are refused on its command line.
+	export PGBACKREST_REPO1_S3_KEY=$AWS_ACCESS_KEY_ID
+	export PGBACKREST_REPO1_S3_KEY_SECRET=$AWS_SECRET_ACCESS_KEY
 	PGBR=$(echo $PGBR) PGBR_REPO=/%r PGBR_WHERE="S3 (TLS through socat)"
 	wal_pgbr_stanza probe && return 0
 	if grep -q SignatureDoesNotMatch "$WB/pgbr.out"; then
@@ -158,6 +160,7 @@ wal_pgbr_start() {
 	fi
 	echo "  It is measured with a repository on local disk instead (no network: in its favour)."
 	kill "$SOCAT_PID" 2>/dev/null; SOCAT_PID=
+	unset PGBACKREST_REPO1_S3_KEY PGBACKREST_REPO1_S3_KEY_SECRET
 	PGBR="pgbackrest --config=$WB/pgbackrest.conf --stanza=bench --repo1-type=posix"
 	PGBR_REPO=$WB/pgbr/%r PGBR_WHERE="local disk"
 	mkdir -p "$WB/pgbr" && wal_pgbr_stanza probe
@@ -179,6 +182,16 @@ wal_peers_install() {
 		{ tail -3 "${TMPDIR:-/tmp}/bench-wal-apt.log" >&2; return 1; }
 }
 
+# wal_alternate FN: bench_alternate over the lines "KEY SEGMENTS COMMAND"
+# on stdin, each run as FN KEY SEGMENTS 'COMMAND'.
+wal_alternate() {
+	local fn=$1 key n cmd args=()
+	while read -r key n cmd; do
+		args+=("$key" "$fn $key $n '$cmd'" "$n" --)
+	done
+	bench_alternate "$WAL_RUNS" "${args[@]}"
+}
+
 # One round of every archive_command and every restore_command, WAL_RUNS
 # times, alternating; rows for the table.
 bench_wal_measure() {
@@ -192,24 +205,25 @@ bench_wal_measure() {
 	wal_pgbr_stanza get && wal_archive setup "$p" "$PGBR --repo1-path=${PGBR_REPO//%r/get} archive-push %p" ||
 		return 1
 	for ((i = 1; i <= WAL_RUNS; i++)); do
-		wal_pgbr_stanza "pgbr-$i" || return 1
+		wal_pgbr_stanza "pgbr-push-$i" || return 1
 	done
 
 	echo "  archiving: one process per segment, in order ($WAL_RUNS alternating runs)"
-	bench_alternate "$WAL_RUNS" \
-		walpush "wal_archive walpush $s 'walpush -q --look-ahead 0 %p $bucket/%r'" "$s" -- \
-		walpush-ahead "wal_archive ahead $s 'walpush -q --look-ahead 8 %p $bucket/%r'" "$s" -- \
-		gzip-r2put "wal_archive filters $s 'gzip -1 <%p | r2put -q $bucket/%r/%f.gz'" "$s" -- \
-		barman-archive "wal_archive barman $b 'barman-cloud-wal-archive -q --endpoint-url $R2_ENDPOINT --gzip $bucket/%r bench %p'" "$b" -- \
-		pgbr-push "wal_archive pgbr $p '$PGBR --repo1-path=${PGBR_REPO} archive-push %p'" "$p" || return 1
-
+	wal_alternate wal_archive <<-EOF || return 1
+	walpush $s walpush -q --look-ahead 0 %p $bucket/%r
+	walpush-ahead $s walpush -q --look-ahead 8 %p $bucket/%r
+	gzip-r2put $s gzip -1 <%p | r2put -q $bucket/%r/%f.gz
+	barman-archive $b barman-cloud-wal-archive -q --endpoint-url $R2_ENDPOINT --gzip $bucket/%r bench %p
+	pgbr-push $p $PGBR --repo1-path=$PGBR_REPO archive-push %p
+	EOF
 	echo "  restoring: one process per segment, in order ($WAL_RUNS alternating runs)"
-	bench_alternate "$WAL_RUNS" \
-		walfetch "wal_restore walfetch $s 'walfetch -q --prefetch 0 %f %p $arch'" "$s" -- \
-		walfetch-prefetch "wal_restore prefetch $s 'walfetch -q --prefetch 8 %f %p $arch'" "$s" -- \
-		r2get-gzverify "wal_restore filters $s 'r2get -q $arch/%f.gz | gzverify -d >%p'" "$s" -- \
-		barman-restore "wal_restore barman $b 'barman-cloud-wal-restore -q --endpoint-url $R2_ENDPOINT $bucket/barman bench %f %p'" "$b" -- \
-		pgbr-get "wal_restore pgbr $p '$PGBR --repo1-path=${PGBR_REPO//%r/get} archive-get %f %p'" "$p" || return 1
+	wal_alternate wal_restore <<-EOF || return 1
+	walfetch $s walfetch -q --prefetch 0 %f %p $arch
+	walfetch-prefetch $s walfetch -q --prefetch 8 %f %p $arch
+	r2get-gzverify $s r2get -q $arch/%f.gz | gzverify -d >%p
+	barman-restore $b barman-cloud-wal-restore -q --endpoint-url $R2_ENDPOINT $bucket/barman bench %f %p
+	pgbr-get $p $PGBR --repo1-path=${PGBR_REPO//%r/get} archive-get %f %p
+	EOF
 
 	local pg="pgBackRest ($PGBR_WHERE)"
 	bench_row "walpush --look-ahead 0" "barman-cloud-wal-archive" speed walpush barman-archive ">= 10"
@@ -241,6 +255,7 @@ bench_wal() {
 	local own=
 	if [ -z "${BENCH_DIR:-}" ]; then
 		. "$TOP/tests/benchlib.sh"
+		rm -rf "$TOP/build/bench-wal"	# no runs of an earlier bench
 		bench_init "$TOP/build/bench-wal" "$TOP/build/bench-wal.json" || return 1
 		own=1
 	fi
