@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,10 @@ struct wf_item {
 	int to_spool;
 	struct s3_op op;
 	struct dk_err err;
+	const struct wf_ctx *x;		/* for a thread placing it */
+	pthread_t tid;
+	int threaded;			/* placed by tid, to be joined */
+	int placed;
 };
 
 struct wf_ctx {
@@ -355,13 +360,44 @@ item_place(const struct wf_ctx *x, struct wf_item *it, struct dk_err *e)
 	return rc;
 }
 
+/* Places a spool entry, on a thread of its own: decompressing and hashing
+ * the prefetched segments is most of a batch's time, and the machine may
+ * have more processors than one. */
+static void *
+spool_place(void *arg)
+{
+	struct wf_item *it = arg;
+
+	memset(&it->err, 0, sizeof(it->err));
+	it->placed = item_place(it->x, it, &it->err) == DK_OK;
+	buf_free(&it->op.call.body_buf);	/* memory goes as soon as it can */
+	return NULL;
+}
+
+/* Waits for the spool entries being placed and counts them. */
+static void
+spool_join(const struct wf_ctx *x, struct wf_item *items, size_t n, struct walfetch_result *r)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct wf_item *it = &items[i];
+		if (!it->to_spool || it->x == NULL)
+			continue;	/* never handed to spool_place */
+		if (it->threaded)
+			pthread_join(it->tid, NULL);
+		it->threaded = 0;
+		if (it->placed)
+			r->prefetched++;
+		else if (it->err.reason != DK_R_NO_SUCH_KEY)
+			log_trace(x->o->log, "prefetch: %s", it->err.msg);
+	}
+}
+
 /* GETs every item at once and places each as it arrives; the status is
  * the requested file's (items[0] when asked is set). */
 static int
 items_fetch(const struct wf_ctx *x, struct wf_item *items, size_t n, int asked,
     struct walfetch_result *r, struct dk_err *e)
 {
-	struct dk_err pe;
 	struct s3_op *op;
 	int rc = DK_OK;
 
@@ -376,6 +412,7 @@ items_fetch(const struct wf_ctx *x, struct wf_item *items, size_t n, int asked,
 	}
 	while (s3_pending(x->c) > 0) {
 		if (interrupt_requested()) {
+			spool_join(x, items, n, r);
 			s3_cancel_all(x->c);
 			dk_fail(e, DK_ESERVICE, "interrupted");
 			return dk_err_reason(e, DK_R_INTERRUPTED);
@@ -383,16 +420,19 @@ items_fetch(const struct wf_ctx *x, struct wf_item *items, size_t n, int asked,
 		if ((op = s3_next(x->c, 1000)) == NULL)
 			continue;
 		struct wf_item *it = op->user;
-		memset(&pe, 0, sizeof(pe));
 		if (!it->to_spool) {
 			rc = item_place(x, it, e);
-		} else if (item_place(x, it, &pe) == DK_OK) {
-			r->prefetched++;
-		} else if (pe.reason != DK_R_NO_SUCH_KEY) {
-			log_trace(x->o->log, "prefetch: %s", pe.msg);
+			buf_free(&op->call.body_buf);
+		} else if (op->status == DK_OK) {
+			it->x = x;
+			it->threaded = pthread_create(&it->tid, NULL, spool_place, it) == 0;
+			if (!it->threaded)
+				spool_place(it);
+		} else if (op->err.reason != DK_R_NO_SUCH_KEY) {
+			log_trace(x->o->log, "prefetch: %s", op->err.msg);
 		}
-		buf_free(&op->call.body_buf);	/* memory goes as soon as it can */
 	}
+	spool_join(x, items, n, r);
 	return rc;
 }
 

@@ -1,4 +1,6 @@
 #include <dirent.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -17,7 +19,14 @@
 #include "wal.h"
 #include "walpush.h"
 
+#define WP_PACK_THREADS 8
+
 enum wp_phase { WP_HEAD, WP_PUT, WP_RECHECK, WP_DONE };
+
+/* The file is read in chunks that stay in the cache while they are hashed
+ * and compressed: a buffer of the whole file would cost a page fault per
+ * page on every call. */
+#define WP_CHUNK (256 * 1024)
 
 /* One file on its way: read, hashed, gzipped, then HEAD (is it there?),
  * PUT if not, and HEAD again when the PUT's condition failed. */
@@ -26,7 +35,7 @@ struct wp_item {
 	const char *name;		/* base name, inside path */
 	struct objname obj;		/* bucket borrowed, key owned */
 	struct stat st;
-	unsigned char *data;		/* the file, then freed once gzipped */
+	int fd;				/* open from item_open to item_free */
 	size_t len;
 	unsigned char *gz;
 	size_t gzlen;
@@ -41,11 +50,13 @@ static void
 item_free(struct wp_item *it)
 {
 	s3_op_free(&it->op);
+	if (it->fd >= 0)
+		close(it->fd);
 	free(it->path);
 	free(it->obj.key);
-	free(it->data);
 	free(it->gz);
 	memset(it, 0, sizeof(*it));
+	it->fd = -1;
 }
 
 static int
@@ -54,6 +65,7 @@ item_init(struct wp_item *it, const char *path, const struct objname *dest, stru
 	const char *slash;
 
 	memset(it, 0, sizeof(*it));
+	it->fd = -1;
 	if ((it->path = strdup(path)) == NULL)
 		return dk_fail(e, DK_EIO, "out of memory");
 	slash = strrchr(it->path, '/');
@@ -70,14 +82,15 @@ item_init(struct wp_item *it, const char *path, const struct objname *dest, stru
 /* A segment (or .partial) must be as long as its first page says:
  * anything else is not what PostgreSQL wrote. */
 static int
-item_check_size(const struct wp_item *it, struct dk_err *e)
+item_check_size(const struct wp_item *it, const unsigned char *page, size_t pagelen,
+    struct dk_err *e)
 {
 	enum wal_kind k = wal_classify(it->name);
 	uint64_t want;
 
 	if (k != WAL_SEGMENT && k != WAL_PARTIAL)
 		return DK_OK;
-	want = wal_page_seg_size(it->data, it->len);
+	want = wal_page_seg_size(page, pagelen);
 	if (want == 0 || want == it->len)
 		return DK_OK;
 	dk_fail(e, DK_EDATA, "%s: %zu bytes, but its header says segments are %llu bytes",
@@ -85,71 +98,147 @@ item_check_size(const struct wp_item *it, struct dk_err *e)
 	return dk_err_object(e, "%s", it->path);
 }
 
-/* Reads the whole file and hashes it. */
 static int
-item_read(struct wp_item *it, struct dk_err *e)
+item_open(struct wp_item *it, struct dk_err *e)
 {
-	struct sha256 h = { NULL };
-	unsigned char digest[SHA256_LEN];
-	ssize_t n;
-	int fd, rc;
-
-	if ((fd = open(it->path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &it->st) != 0) {
-		rc = dk_fail(e, DK_EIO, "cannot open %s: %s", it->path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return rc;
-	}
-	if (!S_ISREG(it->st.st_mode)) {
-		close(fd);
+	if ((it->fd = open(it->path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(it->fd, &it->st) != 0)
+		return dk_fail(e, DK_EIO, "cannot open %s: %s", it->path, strerror(errno));
+	if (!S_ISREG(it->st.st_mode))
 		return dk_fail(e, DK_EIO, "%s: not a regular file", it->path);
-	}
 	it->len = (size_t)it->st.st_size;
-	if ((it->data = malloc(it->len + 1)) == NULL) {
-		close(fd);
-		return dk_fail(e, DK_EIO, "out of memory for %s", it->path);
-	}
-	n = io_read_full(fd, it->data, it->len, it->path, e);
-	close(fd);
-	if (n < 0)
-		return DK_EIO;
-	if ((size_t)n != it->len)
-		return dk_fail(e, DK_EIO, "%s: shrank while it was read", it->path);
-	if ((rc = item_check_size(it, e)) != DK_OK || (rc = sha256_init(&h, e)) != DK_OK)
-		return rc;
-	sha256_update(&h, it->data, it->len);
-	sha256_final(&h, digest);
-	sha256_free(&h);
-	sha256_hex(digest, it->hex);
 	return DK_OK;
 }
 
-/* gzip in one call: the file is in memory already. */
+/* Starts gzip into a buffer that holds the whole of it: the PUT sends it
+ * in one request. */
 static int
-item_gzip(struct wp_item *it, int level, struct dk_err *e)
+item_deflate_init(struct wp_item *it, z_stream *zs, int level, struct dk_err *e)
 {
-	z_stream zs = { 0 };
-	int zrc;
-
-	if (deflateInit2(&zs, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+	if (deflateInit2(zs, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
 		return dk_fail(e, DK_EIO, "zlib: cannot start deflate");
-	it->gzlen = deflateBound(&zs, it->len);
+	it->gzlen = deflateBound(zs, it->len);
 	if ((it->gz = malloc(it->gzlen)) == NULL) {
-		deflateEnd(&zs);
+		deflateEnd(zs);
 		return dk_fail(e, DK_EIO, "out of memory for %s", it->path);
 	}
-	zs.next_in = it->data;
-	zs.avail_in = (uInt)it->len;
-	zs.next_out = it->gz;
-	zs.avail_out = (uInt)it->gzlen;
-	zrc = deflate(&zs, Z_FINISH);
-	it->gzlen = zs.total_out;
-	deflateEnd(&zs);
-	if (zrc != Z_STREAM_END)
-		return dk_fail(e, DK_EIO, "zlib: cannot compress %s", it->path);
-	free(it->data);
-	it->data = NULL;
+	zs->next_out = it->gz;
+	zs->avail_out = (uInt)it->gzlen;
 	return DK_OK;
+}
+
+/* Compresses a chunk; the last one (shorter than WP_CHUNK) ends the
+ * stream. */
+static int
+item_deflate(struct wp_item *it, z_stream *zs, unsigned char *chunk, size_t n,
+    struct dk_err *e)
+{
+	int last = n < WP_CHUNK, zrc;
+
+	zs->next_in = chunk;
+	zs->avail_in = (uInt)n;
+	zrc = deflate(zs, last ? Z_FINISH : Z_NO_FLUSH);
+	if (last ? zrc == Z_STREAM_END : zrc == Z_OK && zs->avail_in == 0)
+		return DK_OK;
+	return dk_fail(e, DK_EIO, "zlib: cannot compress %s", it->path);
+}
+
+/* Reads the file from its start once, hashing it and, when level is not 0,
+ * gzipping it: what is stored is what was hashed. */
+static int
+item_read(struct wp_item *it, int level, struct dk_err *e)
+{
+	unsigned char *chunk, digest[SHA256_LEN], page[64];
+	struct sha256 h = { NULL };
+	z_stream zs = { 0 };
+	size_t off = 0, pagelen = 0;
+	ssize_t n;
+	int rc;
+
+	if ((chunk = malloc(WP_CHUNK)) == NULL)
+		return dk_fail(e, DK_EIO, "out of memory for %s", it->path);
+	if ((rc = sha256_init(&h, e)) != DK_OK ||
+	    (level > 0 && (rc = item_deflate_init(it, &zs, level, e)) != DK_OK)) {
+		sha256_free(&h);
+		free(chunk);
+		return rc;
+	}
+	if (lseek(it->fd, 0, SEEK_SET) != 0)
+		rc = dk_fail(e, DK_EIO, "cannot read %s: %s", it->path, strerror(errno));
+	do {
+		if (rc != DK_OK || (n = io_read_full(it->fd, chunk, WP_CHUNK, it->path, e)) < 0) {
+			rc = rc != DK_OK ? rc : DK_EIO;
+			break;
+		}
+		if (off == 0) {
+			pagelen = (size_t)n < sizeof(page) ? (size_t)n : sizeof(page);
+			memcpy(page, chunk, pagelen);
+		}
+		if ((off += (size_t)n) > it->len) {
+			rc = dk_fail(e, DK_EIO, "%s: grew while it was read", it->path);
+			break;
+		}
+		sha256_update(&h, chunk, (size_t)n);
+		if (level > 0)
+			rc = item_deflate(it, &zs, chunk, (size_t)n, e);
+	} while (rc == DK_OK && n == WP_CHUNK);
+	if (rc == DK_OK && off != it->len)
+		rc = dk_fail(e, DK_EIO, "%s: shrank while it was read", it->path);
+	if (rc == DK_OK)
+		rc = item_check_size(it, page, pagelen, e);
+	if (level > 0) {
+		it->gzlen = zs.total_out;
+		deflateEnd(&zs);
+	}
+	sha256_final(&h, digest);
+	sha256_free(&h);
+	sha256_hex(digest, it->hex);
+	free(chunk);
+	return rc;
+}
+
+/* Reads, hashes and gzips items[0..n-1] on as many threads as there are
+ * processors: on a backlog, compression is what the time goes to. A
+ * failed item has its err set and phase WP_DONE. */
+struct wp_pack {
+	struct wp_item *items;
+	size_t n;
+	int level;
+	atomic_size_t next;
+};
+
+static void *
+pack_work(void *arg)
+{
+	struct wp_pack *p = arg;
+	size_t i;
+
+	while ((i = atomic_fetch_add(&p->next, 1)) < p->n) {
+		struct wp_item *it = &p->items[i];
+		if (item_read(it, p->level, &it->err) != DK_OK)
+			it->phase = WP_DONE;
+	}
+	return NULL;
+}
+
+static void
+items_pack(struct wp_item *items, size_t n, int level)
+{
+	struct wp_pack p = { .items = items, .n = n, .level = level };
+	pthread_t tid[WP_PACK_THREADS];
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t k = 0, want = cpus > 1 ? (size_t)cpus : 1;
+
+	atomic_init(&p.next, 0);
+	if (want > n)
+		want = n;
+	if (want > WP_PACK_THREADS)
+		want = WP_PACK_THREADS;
+	/* This thread is one of the workers. */
+	while (k + 1 < want && pthread_create(&tid[k], NULL, pack_work, &p) == 0)
+		k++;
+	pack_work(&p);
+	while (k > 0)
+		pthread_join(tid[--k], NULL);
 }
 
 /* The state file: what an earlier call stored for a segment, so that the
@@ -382,7 +471,18 @@ wal_dir_of(const char *path)
 	return dir;
 }
 
-/* Loads the segments pushed ahead into items[1..]; returns how many. */
+/* Whether an earlier call left an entry for name. */
+static int
+state_has(const struct wp_state *s, const char *name)
+{
+	char *p = s->dir != NULL ? state_file(s, name) : NULL;
+	int known = p != NULL && access(p, F_OK) == 0;
+
+	free(p);
+	return known;
+}
+
+/* Opens the segments to push ahead into items[1..]; returns how many. */
 static size_t
 ahead_load(const struct wp_state *st, const char *waldir, const struct wp_item *asked,
     const struct objname *dest, const struct walpush_opts *o, struct wp_item *items)
@@ -393,22 +493,41 @@ ahead_load(const struct wp_state *st, const char *waldir, const struct wp_item *
 
 	for (size_t i = 0; i < n; i++) {
 		struct wp_item *it = &items[k];
-		char *sp = state_file(st, names[i]);
-		int known = sp != NULL && access(sp, F_OK) == 0;
-		free(sp);
+		int known = state_has(st, names[i]);
 		snprintf(path, sizeof(path), "%s/%s", waldir, names[i]);
 		free(names[i]);
 		if (known)
 			continue;
 		memset(&ignored, 0, sizeof(ignored));
-		if (item_init(it, path, dest, &ignored) != DK_OK || item_read(it, &ignored) != DK_OK ||
-		    item_gzip(it, o->level, &ignored) != DK_OK) {
+		if (item_init(it, path, dest, &ignored) != DK_OK || item_open(it, &ignored) != DK_OK) {
 			item_free(it);
 			continue;
 		}
 		k++;
 	}
 	free(names);
+	return k;
+}
+
+/* Drops the segments ahead that could not be read: they wait for their
+ * own call. Returns how many items are left. */
+static size_t
+ahead_drop_failed(struct wp_item *items, size_t n)
+{
+	size_t k = 1;
+
+	for (size_t i = 1; i < n; i++) {
+		if (items[i].phase == WP_DONE) {
+			item_free(&items[i]);
+			continue;
+		}
+		if (k != i) {
+			items[k] = items[i];	/* nothing points into it yet */
+			memset(&items[i], 0, sizeof(items[i]));
+			items[i].fd = -1;
+		}
+		k++;
+	}
 	return k;
 }
 
@@ -450,20 +569,30 @@ walpush_run(struct s3_client *c, const struct objname *dest, const char *path,
 	}
 	state_open(&st, waldir);
 	if ((rc = item_init(&items[0], path, dest, e)) != DK_OK ||
-	    (rc = item_read(&items[0], e)) != DK_OK)
+	    (rc = item_open(&items[0], e)) != DK_OK)
 		goto out;
-	if (state_take(&st, &items[0])) {
-		r->remembered = 1;
-		log_trace(o->log, "%s: pushed ahead earlier as s3://%s/%s, unchanged since",
-		    path, items[0].obj.bucket, items[0].obj.key);
-		goto out;
+	/* Pushed ahead earlier: hashed to be checked, not compressed. */
+	if (state_has(&st, items[0].name)) {
+		if ((rc = item_read(&items[0], 0, e)) != DK_OK)
+			goto out;
+		if (state_take(&st, &items[0])) {
+			r->remembered = 1;
+			log_trace(o->log, "%s: pushed ahead earlier as s3://%s/%s, unchanged since",
+			    path, items[0].obj.bucket, items[0].obj.key);
+			goto out;
+		}
 	}
-	if ((rc = item_gzip(&items[0], o->level, e)) != DK_OK)
-		goto out;
 	if (st.dir != NULL && o->lookahead > 0) {
 		state_prune(&st, waldir);
 		n += ahead_load(&st, waldir, &items[0], dest, o, items + 1);
 	}
+	items_pack(items, n, o->level);
+	if (items[0].phase == WP_DONE) {
+		*e = items[0].err;
+		rc = e->status;
+		goto out;
+	}
+	n = ahead_drop_failed(items, n);
 	if ((rc = items_run(c, items, n, e)) != DK_OK)
 		goto out;
 	for (size_t i = 1; i < n; i++) {

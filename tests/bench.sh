@@ -129,3 +129,4 @@ psql -X -q -d src -c "CREATE TABLE ix (a int, b int, c text, d int, e int);
 pg_dump src >"$W/index.sql"; dropdb src
 restore_pair index-heavy "$W/index.sql" -j 2
 ratio "index-heavy: pgrestore-stream -j 2 speed vs psql" "$ps" "$pr" 1.3
+. tests/bench-wal.sh && bench_wal || exit 1
