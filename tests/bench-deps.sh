@@ -20,15 +20,9 @@ want_cmd openssl openssl
 want_cmd psql postgresql-client
 want_cmd /usr/bin/time time
 
-if [ -n "$missing" ]; then
-	if [ "$(id -u)" != 0 ]; then
-		echo "bench-deps: missing:$missing; install them or run make bench as root" >&2
-		exit 1
-	fi
-	echo "bench-deps: installing$missing"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq || exit 1
-	# shellcheck disable=SC2086
-	apt-get install -y -qq --no-install-recommends $missing >/dev/null || exit 1
-fi
-exit 0
+[ -z "$missing" ] && exit 0
+[ "$(id -u)" = 0 ] || { echo "bench-deps: missing:$missing; install them or run make bench as root" >&2; exit 1; }
+echo "bench-deps: installing$missing"
+# shellcheck disable=SC2086
+DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -50,7 +50,7 @@ say() { printf '\n== %s\n' "$*"; }
 # blob MB: a file of MB MiB of random bytes, made once.
 blob() {
 	local f=$CACHE/blob-$1M
-	[ -f "$f" ] || head -c $(($1 << 20)) /dev/urandom >"$f.tmp" && mv "$f.tmp" "$f" 2>/dev/null
+	[ -f "$f" ] || { head -c $(($1 << 20)) /dev/urandom >"$f.tmp" && mv "$f.tmp" "$f"; } || exit 1
 	echo "$f"
 }
 
@@ -98,6 +98,7 @@ export SIGV4_EMPTY
 
 echo "drkit bench: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 echo "SIZE_MB=$SIZE_MB FAR_MB=$FAR_MB RUNS=$RUNS PUT_RUNS=$PUT_RUNS KEYS=$KEYS ROWS=$ROWS IX_ROWS=$IX_ROWS SCALE=$SCALE"
+f=$(blob "$SIZE_MB")	# the loopback sections' object, as a file
 ln -s "$CACHE/s3data" "$W/s3data"
 s3_start "$W" || exit 1
 rclone_remote loop "$R2_ENDPOINT"
@@ -127,27 +128,40 @@ fi
 
 if section put; then
 	say "upload from a pipe, $SIZE_MB MiB, loopback"
-	f=$(blob "$SIZE_MB")
 	bench_alternate "$RUNS" \
 		put-r2put "cat $f | r2put -q s3://bench/put-r2put" -- \
 		put-aws "cat $f | aws s3 cp --quiet - s3://bench/put-aws" -- \
 		put-rclone "cat $f | $RCLONE rcat loop:bench/put-rclone"
-	bench_row r2put "aws s3 cp -" speed put-r2put put-aws ">= 1.5"
-	bench_row r2put "aws s3 cp -" cpu put-r2put put-aws "<= 0.25"
-	bench_row r2put "rclone rcat" speed put-r2put put-rclone ">= 1.5"
-	bench_row r2put "rclone rcat" cpu put-r2put put-rclone "<= 0.25"
+	for a in "aws s3 cp -" "rclone rcat"; do
+		bench_row r2put "$a" speed put-r2put "put-${a%% *}" ">= 1.5"
+		bench_row r2put "$a" cpu put-r2put "put-${a%% *}" "<= 0.25"
+	done
 	say "r2put run to run: $PUT_RUNS runs of $SIZE_MB MiB"
 	bench_alternate "$PUT_RUNS" put-r2put-20 "cat $f | r2put -q s3://bench/put-r2put"
 	bench_value r2put "run to run: slowest of $PUT_RUNS / median" "$(spread put-r2put-20)" x "<= 1.5"
 fi
+
+# sweep_jobs PROGRAM KEY CMD J...: CMD (JOBS in it replaced) three times for
+# each -j J; a row with the best -j and its rate for $FAR_MB MiB.
+sweep_jobs() {
+	local prog=$1 key=$2 cmd=$3 j best= bestj=; shift 3
+	for j; do
+		bench_alternate 3 "$key-j$j" "${cmd//JOBS/$j}"
+		if [ -z "$best" ] || awk -v a="$(bench_median "$key-j$j" wall)" -v b="$best" \
+			'BEGIN { exit !(a < b) }'; then
+			best=$(bench_median "$key-j$j" wall) bestj=$j
+		fi
+	done
+	bench_value "$prog" "best of -j $*: -j $bestj" "$(mbps "$key-j$bestj" "$FAR_MB")" MB/s -
+}
 
 # Far away: the same through the shaping proxy, with its own ceiling and
 # the best -j of a small sweep beside drkit's defaults.
 if section far; then
 	say "far away (shaping proxy: 20 ms each way, 25 MB/s a connection), $FAR_MB MiB"
 	obj=bench/get-$FAR_MB
-	f=$(blob "$FAR_MB")
-	aws s3 cp --quiet "$f" "s3://$obj" || exit 1
+	ff=$(blob "$FAR_MB")
+	aws s3 cp --quiet "$ff" "s3://$obj" || exit 1
 	printf x%.0s {1..100} >"$W/tiny"
 	aws s3 cp --quiet "$W/tiny" s3://bench/tiny || exit 1
 	bench_alternate 3 far-one "$(curl_get "$SHAPE" "$obj")"
@@ -162,38 +176,25 @@ if section far; then
 	bench_row "r2get, far" "rclone cat" speed far-get-r2get far-get-rclone keep
 	bench_row "r2get, far" "curl, one stream" speed far-get-r2get far-get-curl keep
 	bench_row "r2get, far" "aws s3 cp -" speed far-get-r2get far-get-aws ">= 2"
-	best= bestj=
-	for j in 4 8 16 32; do
-		bench_alternate 3 "far-get-j$j" "$FAR r2get -q -j $j s3://$obj"
-		v=$(bench_median "far-get-j$j" wall)
-		if [ -z "$best" ] || awk -v a="$v" -v b="$best" 'BEGIN { exit !(a < b) }'; then best=$v bestj=$j; fi
-	done
-	bench_value "r2get, far" "best of -j 4 8 16 32: -j $bestj" "$(mbps "far-get-j$bestj" "$FAR_MB")" MB/s -
+	sweep_jobs "r2get, far" far-get "$FAR r2get -q -j JOBS s3://$obj" 4 8 16 32
 	bench_value "r2get, far" "with the defaults" "$(mbps far-get-r2get "$FAR_MB")" MB/s -
 	bench_alternate "$RUNS" \
 		far-tiny-r2get "for i in 1 2 3 4 5 6 7 8 9 10; do $FAR r2get -q s3://bench/tiny; done" 10 -- \
 		far-tiny-curl "for i in 1 2 3 4 5 6 7 8 9 10; do $(curl_get "$SHAPE" bench/tiny); done" 10
 	bench_row "r2get, far, 100 bytes" "curl" speed far-tiny-r2get far-tiny-curl ">= 1.0"
 	bench_alternate "$RUNS" \
-		far-put-r2put "cat $f | $FAR r2put -q s3://bench/far-r2put" -- \
-		far-put-aws "cat $f | $FAR aws s3 cp --quiet - s3://bench/far-aws" -- \
-		far-put-rclone "cat $f | $RCLONE rcat far:bench/far-rclone"
+		far-put-r2put "cat $ff | $FAR r2put -q s3://bench/far-r2put" -- \
+		far-put-aws "cat $ff | $FAR aws s3 cp --quiet - s3://bench/far-aws" -- \
+		far-put-rclone "cat $ff | $RCLONE rcat far:bench/far-rclone"
 	bench_row "r2put, far" "aws s3 cp -" speed far-put-r2put far-put-aws ">= 1.6"
 	bench_row "r2put, far" "rclone rcat" speed far-put-r2put far-put-rclone keep
-	best= bestj=
-	for j in 2 4 8 16; do
-		bench_alternate 3 "far-put-j$j" "cat $f | $FAR r2put -q -j $j s3://bench/far-r2put"
-		v=$(bench_median "far-put-j$j" wall)
-		if [ -z "$best" ] || awk -v a="$v" -v b="$best" 'BEGIN { exit !(a < b) }'; then best=$v bestj=$j; fi
-	done
-	bench_value "r2put, far" "best of -j 2 4 8 16: -j $bestj" "$(mbps "far-put-j$bestj" "$FAR_MB")" MB/s -
+	sweep_jobs "r2put, far" far-put "cat $ff | $FAR r2put -q -j JOBS s3://bench/far-r2put" 2 4 8 16
 	bench_value "r2put, far" "with the defaults" "$(mbps far-put-r2put "$FAR_MB")" MB/s -
 fi
 
 # Local filters on cached files: no server in the way.
 if section local; then
 	say "SHA-256 of $SIZE_MB MiB, and gzip verification of a dump-like text"
-	f=$(blob "$SIZE_MB")
 	bench_alternate "$RUNS" \
 		sha-r2 "sha256sum-r2 <$f" -- \
 		sha-coreutils "sha256sum <$f" -- \

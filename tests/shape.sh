@@ -5,23 +5,18 @@
 #                                      sets SHAPE (its endpoint)
 #   shape_stop
 
+# The proxy prints its port when it listens: read from a pipe, no polling.
 shape_start() {
-	local dir=$1; shift
+	local dir=$1 port; shift
 	shape_stop
-	rm -f "$dir/shape.port"
-	"${SHAPEPROXY:-$TOP/build/tools/shapeproxy}" "$@" "$S3_PORT" >"$dir/shape.port" 2>"$dir/shape.err" &
+	exec {SHAPE_FD}< <(exec "${SHAPEPROXY:-$TOP/build/tools/shapeproxy}" "$@" "$S3_PORT" 2>"$dir/shape.err")
 	SHAPE_PID=$!
-	while [ ! -s "$dir/shape.port" ]; do
-		kill -0 "$SHAPE_PID" 2>/dev/null || { cat "$dir/shape.err" >&2; SHAPE_PID=; return 1; }
-		sleep 0.02
-	done
-	SHAPE=http://127.0.0.1:$(cat "$dir/shape.port")
+	read -r port <&"$SHAPE_FD" || { cat "$dir/shape.err" >&2; shape_stop; return 1; }
+	SHAPE=http://127.0.0.1:$port
 }
 
 shape_stop() {
-	if [ -n "${SHAPE_PID:-}" ]; then
-		kill "$SHAPE_PID" 2>/dev/null
-		wait "$SHAPE_PID" 2>/dev/null
-	fi
-	SHAPE_PID=
+	[ -n "${SHAPE_PID:-}" ] && kill "$SHAPE_PID" 2>/dev/null
+	[ -n "${SHAPE_FD:-}" ] && exec {SHAPE_FD}<&-
+	SHAPE_PID= SHAPE_FD=
 }

@@ -198,30 +198,32 @@ write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
+/* Delivers C when it is due; non-zero when the direction has ended. */
+static int
+link_deliver(struct link *l, struct chunk *c)
+{
+	int done = 1;
+
+	sleep_until(c->due);
+	if (c->len == 0)
+		shutdown(l->to, SHUT_WR);
+	else if (write_all(l->to, c->data, c->len) != 0) {
+		/* The peer is gone: the other direction ends too. */
+		link_kill(l);
+		shutdown(l->to, SHUT_RDWR);
+	} else
+		done = 0;
+	free(c);
+	return done;
+}
+
 static void *
 link_writer(void *arg)
 {
 	struct link *l = arg;
-	struct chunk *c;
-	int eof;
 
-	for (;;) {
-		c = link_pop(l);
-		sleep_until(c->due);
-		eof = c->len == 0;
-		if (eof)
-			shutdown(l->to, SHUT_WR);
-		else if (write_all(l->to, c->data, c->len) != 0) {
-			/* The peer is gone: the other direction ends too. */
-			free(c);
-			link_kill(l);
-			shutdown(l->to, SHUT_RDWR);
-			break;
-		}
-		free(c);
-		if (eof)
-			break;
-	}
+	while (!link_deliver(l, link_pop(l)))
+		;
 	conn_release(l->conn);
 	return NULL;
 }
