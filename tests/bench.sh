@@ -262,7 +262,7 @@ if section restore; then
 	pg_start "$W" || exit 1
 	dump() {	# dump NAME SQL: $CACHE/NAME.sql, made once from a database SQL builds
 		[ -f "$CACHE/$1.sql" ] && return 0
-		dropdb --if-exists src && createdb src && psql -X -q -v ON_ERROR_STOP=1 -d src -c "$2" >/dev/null &&
+		dropdb --if-exists src 2>/dev/null && createdb src && psql -X -q -v ON_ERROR_STOP=1 -d src -c "$2" >/dev/null &&
 			pg_dump src >"$CACHE/$1.sql.tmp" && mv "$CACHE/$1.sql.tmp" "$CACHE/$1.sql" && dropdb src
 	}
 	dump "data-$ROWS" "CREATE TABLE big (id bigint PRIMARY KEY, name text, note text, n numeric);
@@ -273,13 +273,13 @@ if section restore; then
 		CREATE INDEX ON ix (a); CREATE INDEX ON ix (b); CREATE INDEX ON ix (c);
 		CREATE INDEX ON ix (d); CREATE INDEX ON ix (e); CREATE INDEX ON ix (b, d);" || exit 1
 	if [ ! -f "$CACHE/shop-$SCALE.sql.gz" ]; then
-		dropdb --if-exists src; createdb src &&
+		dropdb --if-exists src 2>/dev/null; createdb src &&
 		psql -X -q -v ON_ERROR_STOP=1 -v scale="$SCALE" -d src -f tests/demo-shop.sql >/dev/null &&
 		pg_dump src >"$CACHE/shop-$SCALE.sql" && gzip -c "$CACHE/shop-$SCALE.sql" >"$CACHE/shop-$SCALE.sql.gz" &&
 		dropdb src || exit 1
 	fi
 	psql1() { echo "dropdb --if-exists $1 && createdb $1 && psql -X -q -1 -v ON_ERROR_STOP=1 -d $1 -f $2"; }
-	prs() { echo "dropdb --if-exists $1 && createdb $1 && pgrestore-stream -q $3 -d $1 <$2"; }
+	prs() { echo "dropdb --if-exists $1 && createdb $1 && pgrestore-stream -q ${3:-} -d $1 <$2"; }
 	bench_alternate "$RUNS" \
 		data-prs "$(prs b_prs "$CACHE/data-$ROWS.sql")" -- \
 		data-psql "$(psql1 b_psql "$CACHE/data-$ROWS.sql")"
