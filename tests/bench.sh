@@ -303,8 +303,8 @@ if section restore; then
 			dropdb --if-exists b_rb && createdb b_rb &&
 			gzip -dc $W/dl.gz | psql -X -q -1 -v ON_ERROR_STOP=1 -d b_rb" -- \
 		drill-psql "$(psql1 b_psql "$CACHE/shop-$SCALE.sql")"
-	bench_row "drill (r2get | ... | pgrestore-stream)" "the runbook's sequence" speed drill-drkit drill-runbook ">= 2.5"
-	bench_row "drill (r2get | ... | pgrestore-stream)" "psql -1 from a local file" speed drill-drkit drill-psql ">= 1.3"
+	bench_row "drill (r2get to pgrestore-stream)" "the runbook's sequence" speed drill-drkit drill-runbook ">= 2.5"
+	bench_row "drill (r2get to pgrestore-stream)" "psql -1 from a local file" speed drill-drkit drill-psql ">= 1.3"
 fi
 
 # WAL archiving and recovery (tests/bench-wal.sh, when present) add their
