@@ -97,6 +97,10 @@ check-only:
 demo: deps all
 	@tests/demo.sh
 
+# drkit beside aws, rclone, curl, gzip, pigz, igzip, sha256sum, openssl and
+# psql, on loopback and through the shaping proxy (build/tools/shapeproxy);
+# the anchors are installed when missing, data cached in build/bench-cache.
+# SIZE_MB=64 FAR_MB=32 KEYS=2000 make bench for a quick run (tests/bench.sh).
 bench: deps all
 	@tests/bench.sh
 
