@@ -11,7 +11,7 @@
 # the proxy, 256), RUNS (runs per row, at least 5), PUT_RUNS (r2put run to
 # run, 20), KEYS (keys to list, 10000), ROWS (rows of the data-heavy dump,
 # 1000000), IX_ROWS (index-heavy, 1000000), SCALE (the demo's shop
-# database, 1), SECTIONS (default "get put far local ls restore").
+# database, 1), SECTIONS (default "get put far local ls restore wal").
 # Data is generated once and kept in build/bench-cache; the anchors are
 # installed when missing (tests/bench-deps.sh). Release build only.
 set -u
@@ -307,7 +307,7 @@ if section restore; then
 	bench_row "drill (r2get to pgrestore-stream)" "psql -1 from a local file" speed drill-drkit drill-psql ">= 1.3"
 fi
 
-# WAL archiving and recovery (tests/bench-wal.sh, when present) add their
+# WAL archiving and recovery (tests/bench-wal.sh) add their
 # rows here, with the S3 test server, the shaping proxy ($SHAPE) and, when
 # the restore section ran, PostgreSQL still up; $W, $CACHE and $RUNS as above.
 if section wal; then
