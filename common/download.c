@@ -95,6 +95,8 @@ first_answer(struct download *d, struct s3_op *op)
 	}
 	op->range_len = d->first_len;
 	snprintf(d->etag, sizeof(d->etag), "%s", h->etag);
+	/* A retry of this range is pinned like the others. */
+	snprintf(op->pin_etag, sizeof(op->pin_etag), "%s", d->etag);
 	d->nranges = 1 + (d->size - d->first_len + d->o->chunk - 1) / d->o->chunk;
 	d->sized = 1;
 	return DK_OK;
