@@ -24,8 +24,9 @@ usage(void)
 	    "to standard output, one after the other, or to FILE.\n\n"
 	    "  -o, --output FILE      write to FILE, created under a temporary name and\n"
 	    "                         renamed only when every byte arrived\n"
-	    "  -j, --jobs N           ranged GETs in flight at once (default 8)\n"
-	    "      --chunk-size SIZE  bytes per ranged GET (default 8M)\n"
+	    "  -j, --jobs N           ranged GETs in flight at once (default: 4, and more\n"
+	    "                         while the throughput grows, within 40 MiB of ranges)\n"
+	    "      --chunk-size SIZE  bytes per ranged GET (default 4M)\n"
 	    "      --presign DURATION instead of downloading, print for each NAME a URL\n"
 	    "                         that GETs it without credentials for DURATION\n"
 	    "                         (1s to 7d: 90m, 12h, 7d); each object must exist\n"
@@ -134,7 +135,7 @@ main(int argc, char **argv)
 		CLI_LONGOPTS_COMMON,
 		{ NULL, 0, NULL, 0 }
 	};
-	struct download_opts o = { .jobs = 8, .chunk = 8u << 20 };
+	struct download_opts o = { .jobs = 0, .chunk = DOWNLOAD_CHUNK };
 	struct outfile f = { .fd = -1 };
 	struct io_fd_sink out_stdout;
 	struct sink *out;

@@ -78,6 +78,7 @@ response_reset(struct http_call *c)
 	c->content_length = 0;
 	c->has_content_length = 0;
 	c->too_big = 0;
+	c->stopped = 0;
 	c->body_buf.len = c->kept_before;
 }
 
@@ -94,6 +95,12 @@ on_header(char *h, size_t size, size_t n, void *arg)
 		/* The status, known before the body: it decides the body's cap. */
 		if (sscanf(h, "HTTP/%*s %ld", &c->status) != 1)
 			c->status = 0;
+	}
+	/* The blank line after the final answer's headers: the body is next. */
+	if (n <= 2 && (h[0] == '\r' || h[0] == '\n') && c->status >= 200 &&
+	    c->on_answer != NULL && c->on_answer(c) != 0) {
+		c->stopped = 1;
+		return 0;
 	}
 	header_take(h, n, "ETag", c->etag, sizeof(c->etag));
 	header_take(h, n, "Content-Range", c->content_range, sizeof(c->content_range));
@@ -112,6 +119,12 @@ on_body(char *data, size_t size, size_t n, void *arg)
 	struct http_call *c = arg;
 
 	(void)size;
+	if (c->on_data != NULL && c->status >= 200 && c->status < 300) {
+		if (c->on_data(c, data, n) == 0)
+			return n;
+		c->stopped = 1;
+		return 0;
+	}
 	if ((c->status >= 300 && c->body_buf.len - c->kept_before + n > HTTP_ERROR_BODY_MAX) ||
 	    (c->max_body != 0 && c->body_buf.len + n > c->max_body)) {
 		c->too_big = 1;

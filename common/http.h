@@ -24,6 +24,13 @@ struct http_call {
 	 * error answer (status 300 and above) holds HTTP_ERROR_BODY_MAX. A
 	 * body that grows past it is cut off while it arrives: too_big. */
 	size_t max_body;
+	/* Optional, for an answer streamed as it arrives: on_answer sees the
+	 * headers of the final answer before its body; on_data takes each
+	 * piece of a 2xx body, which then bypasses body_buf (and max_body:
+	 * the hook keeps its own count). A non-zero return from either stops
+	 * the transfer (CURLE_WRITE_ERROR) and sets stopped. */
+	int (*on_answer)(struct http_call *c);
+	int (*on_data)(struct http_call *c, const char *p, size_t n);
 
 	/* The response, filled by the time http_wait returns the call. */
 	CURLcode result;		/* CURLE_OK when an HTTP answer came */
@@ -39,6 +46,7 @@ struct http_call {
 	double seconds;
 	int too_big;			/* the body passed its cap (CURLE_WRITE_ERROR) */
 	size_t kept_before;		/* body_buf.len when this attempt started */
+	int stopped;			/* on_answer or on_data said stop */
 
 	CURL *easy;			/* private to http.c */
 	struct http_call *next_active;

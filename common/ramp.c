@@ -2,6 +2,8 @@
  * that every connection of the width has finished at least once. A width
  * is kept only when it moved 10% more bytes a second than the best before
  * it; the first width that does not goes back to the best one and stays. */
+#include <time.h>
+
 #include "ramp.h"
 
 #define RAMP_GAIN 1.10
@@ -60,4 +62,13 @@ int
 ramp_width(const struct ramp *r)
 {
 	return r->width;
+}
+
+double
+ramp_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }

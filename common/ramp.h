@@ -22,4 +22,6 @@ void ramp_init(struct ramp *r, int start, int max, double now);
 /* A transfer of BYTES finished at NOW (seconds, monotonic). */
 void ramp_done(struct ramp *r, uint64_t bytes, double now);
 int ramp_width(const struct ramp *r);
+/* The clock the ramp's NOW is read on: seconds, monotonic. */
+double ramp_now(void);
 #endif

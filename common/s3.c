@@ -214,6 +214,49 @@ op_trace(struct s3_client *c, struct s3_op *op, const char *outcome)
 	    op->key ? op->key : "", q ? q : "", outcome, op->call.seconds, op->tries);
 }
 
+static struct s3_op *
+op_of(struct http_call *h)
+{
+	return (struct s3_op *)((char *)h - offsetof(struct s3_op, call));
+}
+
+static int op_check_range(struct s3_op *op, uint64_t kept);
+
+/* A streamed op's answer, before its body: its range and pin checked,
+ * then shown to the caller. Non-zero stops the transfer. */
+static int
+op_answer(struct http_call *h)
+{
+	struct s3_op *op = op_of(h);
+	int rc;
+
+	if (h->status < 200 || h->status >= 300)
+		return 0;	/* an error document: kept, settled as always */
+	if (op->ranged && op_check_range(op, op->delivered) != DK_OK)
+		return -1;
+	if (op->on_answer == NULL || (rc = op->on_answer(op)) == DK_OK)
+		return 0;
+	op->enough = rc == S3_ANSWER_ENOUGH;
+	return -1;
+}
+
+/* A streamed op's body, piece by piece, capped at what the range holds. */
+static int
+op_data(struct http_call *h, const char *p, size_t n)
+{
+	struct s3_op *op = op_of(h);
+
+	if (op->ranged && op->delivered + n > op->range_len) {
+		h->max_body = (size_t)op->range_len;
+		h->too_big = 1;
+		return -1;
+	}
+	if (op->deliver(op, p, n) != DK_OK)
+		return -1;
+	op->delivered += n;
+	return 0;
+}
+
 static int
 op_start(struct s3_client *c, struct s3_op *op, struct dk_err *e)
 {
@@ -222,6 +265,10 @@ op_start(struct s3_client *c, struct s3_op *op, struct dk_err *e)
 	op->tries++;
 	if ((rc = s3req_prepare(&c->t, op, e)) != DK_OK)
 		return rc;
+	if (op->deliver != NULL) {
+		op->call.on_answer = op_answer;
+		op->call.on_data = op_data;
+	}
 	return http_start(c->http, &op->call, e);
 }
 
@@ -233,6 +280,8 @@ s3_submit(struct s3_client *c, struct s3_op *op, struct dk_err *e)
 	op->status = DK_OK;
 	dk_err_clear(&op->err);
 	op->tries = 0;
+	op->delivered = 0;
+	op->enough = 0;
 	op->cleanup = interrupt_requested();
 	/* The kept body is where a resumed range continues from. */
 	buf_reset(&op->call.body_buf);
@@ -261,7 +310,7 @@ op_retry_later(struct s3_client *c, struct s3_op *op)
 /* A ranged GET answered 2xx: is it the object we pinned, at the offset we
  * asked for? */
 static int
-op_check_range(struct s3_op *op, size_t kept)
+op_check_range(struct s3_op *op, uint64_t kept)
 {
 	struct http_call *h = &op->call;
 	unsigned long long from, to, total;
@@ -273,7 +322,11 @@ op_check_range(struct s3_op *op, size_t kept)
 		dk_err_object(&op->err, "s3://%s/%s", op->bucket, op->key);
 		return dk_err_reason(&op->err, DK_R_CHANGED);
 	}
-	if (h->status == 206) {
+	if (h->status == 206 && h->content_range[0] == '\0') {
+		return dk_fail(&op->err, DK_ESERVICE, "s3://%s/%s: the service answered a "
+		    "range without its Content-Range: the object's size is unknown", op->bucket,
+		    op->key);
+	} else if (h->status == 206) {
 		if (sscanf(h->content_range, "bytes %llu-%llu/%llu", &from, &to, &total) != 3 ||
 		    from != want_from)
 			return dk_fail(&op->err, DK_ESERVICE, "s3://%s/%s: the service answered "
@@ -307,12 +360,24 @@ op_settle(struct s3_client *c, struct s3_op *op, size_t kept)
 		op_finish(c, op);
 		return;
 	}
+	if (h->result != CURLE_OK && h->stopped) {
+		/* The caller's hooks ended it: all was said, or they failed. */
+		snprintf(outcome, sizeof(outcome), "%ld, %s", h->status,
+		    op->enough ? "headers enough" : "stopped");
+		op_trace(c, op, outcome);
+		if (!op->enough && op->err.status == DK_OK)
+			dk_fail(&op->err, DK_ESERVICE, "s3://%s/%s: stopped", op->bucket, op->key);
+		op->status = op->enough ? DK_OK : op->err.status;
+		op_finish(c, op);
+		return;
+	}
 	if (h->result != CURLE_OK) {
 		snprintf(outcome, sizeof(outcome), "failed: %s",
 		    h->errbuf[0] ? h->errbuf : curl_easy_strerror(h->result));
 		op_trace(c, op, outcome);
+		/* A streamed whole body cannot resume where it broke. */
 		if (http_result_transient(h->result) && op->tries <= c->retries &&
-		    !interrupt_requested()) {
+		    !interrupt_requested() && (op->ranged || op->delivered == 0)) {
 			op_retry_later(c, op);
 			return;
 		}
@@ -338,7 +403,7 @@ op_settle(struct s3_client *c, struct s3_op *op, size_t kept)
 	snprintf(outcome, sizeof(outcome), "%ld", h->status);
 	op_trace(c, op, outcome);
 	if (h->status >= 200 && h->status < 300) {
-		if (op->ranged)
+		if (op->ranged && op->deliver == NULL)	/* else checked before */
 			op->status = op_check_range(op, kept);
 		op_finish(c, op);
 		return;
@@ -428,8 +493,7 @@ client_poll(struct s3_client *c, double deadline)
 	if (slice > left)	/* the caller has other work waiting */
 		slice = left > 1 ? left : 1;
 	if ((h = http_wait(c->http, slice)) != NULL) {
-		struct s3_op *op = (struct s3_op *)((char *)h - offsetof(struct s3_op, call));
-		op_settle(c, op, h->kept_before);
+		op_settle(c, op_of(h), h->kept_before);
 		return;
 	}
 	if (http_running(c->http) == 0 && c->waiting != NULL) {

@@ -52,6 +52,17 @@ struct s3_op {
 	uint64_t range_start;
 	uint64_t range_len;
 	char pin_etag[130];
+	/* A streamed GET: a 2xx body goes to deliver as it arrives, not into
+	 * call.body_buf (deliver returns DK_OK, or a status with err
+	 * filled); a ranged one resumes after the bytes delivered so far,
+	 * and its answer's range and pin are checked before its first byte.
+	 * on_answer (may be NULL) then sees the answer's headers: DK_OK goes
+	 * on, S3_ANSWER_ENOUGH ends the op there as done, any other status
+	 * fails it (err filled). Both may change range_len, the most the
+	 * answer may carry. */
+	int (*deliver)(struct s3_op *op, const void *p, size_t n);
+	int (*on_answer)(struct s3_op *op);
+	uint64_t delivered;
 
 	struct http_call call;		/* the response: status, headers, body_buf */
 	int status;			/* DK_OK or the failure's status once finished */
@@ -61,11 +72,15 @@ struct s3_op {
 	/* private */
 	int tries;
 	int cleanup;			/* submitted after SIGINT/SIGTERM: runs once */
+	int enough;			/* on_answer ended it, done */
 	double retry_at;
 	char *url;
 	struct curl_slist *slist;
 	struct s3_op *next;
 };
+
+/* on_answer's "no body needed": the headers said all there is. */
+#define S3_ANSWER_ENOUGH (-1)
 
 /* The pool and settings behind every request. */
 struct s3_client *s3_client_new(const struct settings *set, const struct dk_log *log,

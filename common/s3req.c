@@ -207,7 +207,8 @@ req_headers(const struct s3req_target *c, const struct s3_op *op, const char *ho
 		l = add_header(l, sh, &nsh, "x-amz-security-token", c->set->session_token);
 	if (op->ranged) {
 		/* A resumed range starts where the kept body ends. */
-		uint64_t from = op->range_start + op->call.body_buf.len;
+		uint64_t from = op->range_start +
+		    (op->deliver != NULL ? op->delivered : op->call.body_buf.len);
 		snprintf(range, sizeof(range), "bytes=%llu-%llu", (unsigned long long)from,
 		    (unsigned long long)(op->range_start + op->range_len - 1));
 		l = add_header(l, sh, &nsh, "range", range);

@@ -23,7 +23,7 @@ mkdir "$T/dl"
 # --- r2get resumes a reset connection from the last byte it got
 proxy_start --match 'GET /faults/big range=bytes=0-' --count 1 --reset-after 3000000
 check_exit 0 "r2get through a connection reset 3 MB into a range" \
-	via_proxy r2get -o "$T/dl/big" "s3://$B/big"
+	via_proxy r2get --chunk-size 8M -o "$T/dl/big" "s3://$B/big"
 check_cmp "... returns the same bytes" "$T/big" "$T/dl/big"
 check_grep "... the connection was reset" "^reset after 3000000 bytes" "$PROXY_LOG"
 check_grep "... and the retry asked only for the rest of the range" \
@@ -44,7 +44,7 @@ check_cmp "... (the object was replaced indeed)" "$T/v2" <(r2get "s3://$B/changi
 
 # --- and a stalled one, once the stall timeout passes
 proxy_start --match 'GET /faults/big range=bytes=8388608-' --count 1 --stall-after 1000000
-DRKIT_STALL_TIMEOUT=1 via_proxy r2get "s3://$B/big" >"$T/got" 2>"$T/err"
+DRKIT_STALL_TIMEOUT=1 via_proxy r2get --chunk-size 8M "s3://$B/big" >"$T/got" 2>"$T/err"
 check_eq "r2get through a stalled answer exits 0" 0 $?
 check_cmp "... returns the same bytes" "$T/big" "$T/got"
 check_grep "... the answer did stall" "^stall after 1000000 bytes" "$PROXY_LOG"
