@@ -21,9 +21,9 @@ CFLAGS   ?=
 LDFLAGS  ?=
 WERROR   ?=
 
-PKGS      = libcurl openssl zlib expat libpq jansson
+PKGS      = libcurl openssl zlib libisal expat libpq jansson
 DEPCFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null || echo -I/usr/include/postgresql)
-DEPLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcurl -lssl -lcrypto -lz -lexpat -lpq -ljansson)
+DEPLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcurl -lssl -lcrypto -lz -lisal -lexpat -lpq -ljansson)
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra $(WERROR) -Wshadow -Wvla \
              -Icommon -Icmd/cli $(DEPCFLAGS) -DDRKIT_VERSION='"$(VERSION)"' \
              -g $(OPT) $(SAN) -MMD -MP $(CFLAGS)

@@ -1,5 +1,4 @@
 #include <inttypes.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,9 +7,15 @@
 /* Big enough that inflate runs its fast loop, small enough to stay in L2. */
 #define GZCHECK_OUTSIZE (256 * 1024)
 
-/* 15-bit window, gzip wrapper only: zlib then checks the magic, method,
- * flags, header CRC, CRC-32 and ISIZE itself. */
-#define GZIP_WBITS (15 + 16)
+/* The header's flags (RFC 1952); the top three are reserved. */
+#define GZF_HCRC	0x02
+#define GZF_EXTRA	0x04
+#define GZF_NAME	0x08
+#define GZF_COMMENT	0x10
+#define GZF_RESERVED	0xe0
+
+/* The header's parts, in order; those the flags leave out are skipped. */
+enum { H_FIXED, H_XLEN, H_EXTRA, H_NAME, H_COMMENT, H_HCRC, H_DONE };
 
 static const unsigned char gz_magic1 = 0x1f, gz_magic2 = 0x8b;
 
@@ -30,32 +35,48 @@ gzcheck_reason_str(enum gzcheck_reason r)
 	return "unknown failure";
 }
 
+/* A member starts: its header comes first. */
+static void
+gz_reset_member(struct gzcheck *g)
+{
+	g->part = GZP_HEADER;
+	g->hdr_step = H_FIXED;
+	g->hdr_len = g->hdr_field = 0;
+	g->hdr_crc = g->crc = g->size = 0;
+	g->trailer_len = 0;
+	g->in_member = 1;
+}
+
 int
-gzcheck_init(struct gzcheck *g, struct sink *out, int flags, struct dk_err *e)
+gzcheck_init_with(struct gzcheck *g, struct sink *out, int flags, enum inflate_backend b,
+    struct dk_err *e)
 {
 	memset(g, 0, sizeof(*g));
 	g->sink = out;
 	g->flags = flags;
 	g->outsize = GZCHECK_OUTSIZE;
 	g->out = malloc(g->outsize);
-	if (g->out == NULL)
-		return dk_fail(e, DK_EIO, "out of memory for the gzip verifier");
-	if (inflateInit2(&g->zs, GZIP_WBITS) != Z_OK) {
+	if (g->out == NULL || inflate_raw_init(&g->z, b) != 0) {
 		free(g->out);
 		g->out = NULL;
-		return dk_fail(e, DK_EIO, "cannot start zlib: %s", g->zs.msg ? g->zs.msg : "out of memory");
+		return dk_fail(e, DK_EIO, "out of memory for the gzip verifier");
 	}
-	inflateGetHeader(&g->zs, &g->head);
-	g->in_member = 1;
+	gz_reset_member(g);
 	g->members = 1;
 	return DK_OK;
+}
+
+int
+gzcheck_init(struct gzcheck *g, struct sink *out, int flags, struct dk_err *e)
+{
+	return gzcheck_init_with(g, out, flags, INFLATE_DEFAULT, e);
 }
 
 void
 gzcheck_free(struct gzcheck *g)
 {
 	if (g->out != NULL)
-		inflateEnd(&g->zs);
+		inflate_raw_free(&g->z);
 	free(g->out);
 	g->out = NULL;
 }
@@ -82,71 +103,191 @@ gz_fail(struct gzcheck *g, enum gzcheck_reason r, uint64_t off, const char *deta
 	return DK_EDATA;
 }
 
-/* Turns zlib's Z_DATA_ERROR message into a reason; off is where inflate
- * stopped reading. */
-static int
-gz_fail_zlib(struct gzcheck *g, uint64_t off, struct dk_err *e)
+/* One header byte or run of bytes read: counted, and in the header's CRC
+ * unless it is that CRC. */
+static void
+gz_header_take(struct gzcheck *g, const unsigned char *p, size_t n)
 {
-	const char *m = g->zs.msg ? g->zs.msg : "";
-
-	if (strcmp(m, "incorrect header check") == 0)
-		return gz_fail(g, GZ_NOT_GZIP, 0, NULL, e);
-	if (strcmp(m, "unknown compression method") == 0 ||
-	    strcmp(m, "unknown header flags set") == 0 ||
-	    strcmp(m, "header crc mismatch") == 0)
-		return gz_fail(g, GZ_BAD_HEADER, off, m, e);
-	/* The trailer's fields are 4 bytes each; point at the field. */
-	if (strcmp(m, "incorrect data check") == 0)
-		return gz_fail(g, GZ_BAD_CRC, off - 4, NULL, e);
-	if (strcmp(m, "incorrect length check") == 0)
-		return gz_fail(g, GZ_BAD_LENGTH, off - 4, NULL, e);
-	return gz_fail(g, GZ_BAD_DEFLATE, off, m, e);
+	if (g->hdr_step != H_HCRC)
+		g->hdr_crc = inflate_crc32(g->z.backend, g->hdr_crc, p, n);
+	g->hdr_len += (uint32_t)n;
 }
 
-/* One call of inflate from in into out; *used and *made say how much of
- * each it took. The member ends at Z_STREAM_END. */
+/* The step after step, by the member's flags. */
+static unsigned char
+gz_header_next(const struct gzcheck *g, unsigned char step)
+{
+	unsigned char flg = g->hdr[3];
+
+	switch (step) {
+	case H_FIXED:
+		if (flg & GZF_EXTRA)
+			return H_XLEN;
+		/* FALLTHROUGH */
+	case H_EXTRA:
+		if (flg & GZF_NAME)
+			return H_NAME;
+		/* FALLTHROUGH */
+	case H_NAME:
+		if (flg & GZF_COMMENT)
+			return H_COMMENT;
+		/* FALLTHROUGH */
+	case H_COMMENT:
+		if (flg & GZF_HCRC)
+			return H_HCRC;
+		break;
+	case H_XLEN:
+		return H_EXTRA;
+	}
+	return H_DONE;
+}
+
+/* A fixed-size field's byte: the fixed header's ten, XLEN's and the
+ * header CRC's two. Checks each as soon as zlib would, so that the offset
+ * (off, just past this byte) is zlib's. */
 static int
-gz_inflate(struct gzcheck *g, const unsigned char *in, size_t len, size_t *used,
+gz_header_byte(struct gzcheck *g, unsigned char c, uint64_t off, struct dk_err *e)
+{
+	size_t at = g->hdr_step == H_FIXED ? g->hdr_len : g->hdr_field;
+	unsigned want = g->hdr_step == H_FIXED ? 10 : 2;
+
+	g->hdr[at] = c;
+	gz_header_take(g, &c, 1);
+	if (g->hdr_step != H_FIXED)
+		g->hdr_field++;
+	else if (at == 1 && (g->hdr[0] != gz_magic1 || g->hdr[1] != gz_magic2))
+		return gz_fail(g, GZ_NOT_GZIP, 0, NULL, e);
+	else if (at == 3 && g->hdr[2] != 8)
+		return gz_fail(g, GZ_BAD_HEADER, off, "unknown compression method", e);
+	else if (at == 3 && (g->hdr[3] & GZF_RESERVED))
+		return gz_fail(g, GZ_BAD_HEADER, off, "unknown header flags set", e);
+	if (at + 1 < want)
+		return DK_OK;
+	if (g->hdr_step == H_XLEN)
+		g->hdr_xlen = (uint16_t)(g->hdr[0] | g->hdr[1] << 8);
+	if (g->hdr_step == H_HCRC && (uint32_t)(g->hdr[0] | g->hdr[1] << 8) != (g->hdr_crc & 0xffff))
+		return gz_fail(g, GZ_BAD_HEADER, off, "header crc mismatch", e);
+	g->hdr_field = 0;
+	/* An empty FEXTRA has no data to wait for. */
+	if (g->hdr_step == H_XLEN && g->hdr_xlen == 0)
+		g->hdr_step = H_EXTRA;
+	g->hdr_step = gz_header_next(g, g->hdr_step);
+	return DK_OK;
+}
+
+/* The member's header, up to its end or the end of p; *used says how much
+ * it took. */
+static int
+gz_header(struct gzcheck *g, const unsigned char *p, size_t len, size_t *used, struct dk_err *e)
+{
+	size_t i = 0, n;
+	const unsigned char *nul;
+	int st = DK_OK;
+
+	while (i < len && g->hdr_step != H_DONE && st == DK_OK) {
+		switch (g->hdr_step) {
+		case H_EXTRA:
+			n = len - i < (size_t)(g->hdr_xlen - g->hdr_field) ? len - i : (size_t)(g->hdr_xlen - g->hdr_field);
+			gz_header_take(g, p + i, n);
+			i += n;
+			if ((g->hdr_field += (uint32_t)n) == g->hdr_xlen) {
+				g->hdr_field = 0;
+				g->hdr_step = gz_header_next(g, H_EXTRA);
+			}
+			break;
+		case H_NAME:
+		case H_COMMENT:
+			/* Up to and with the NUL. */
+			nul = memchr(p + i, 0, len - i);
+			n = nul != NULL ? (size_t)(nul - (p + i)) + 1 : len - i;
+			gz_header_take(g, p + i, n);
+			i += n;
+			if (nul != NULL)
+				g->hdr_step = gz_header_next(g, g->hdr_step);
+			break;
+		default:
+			i++;
+			st = gz_header_byte(g, p[i - 1], g->in_bytes + i, e);
+			break;
+		}
+	}
+	g->in_bytes += i;
+	*used = i;
+	if (st == DK_OK && g->hdr_step == H_DONE)
+		g->part = GZP_BODY;
+	return st;
+}
+
+static uint32_t
+get_le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* CRC-32 then ISIZE, each checked as soon as its 4 bytes are in; an error
+ * points at its field. */
+static int
+gz_trailer(struct gzcheck *g, const unsigned char *p, size_t len, size_t *used, struct dk_err *e)
+{
+	size_t i = 0;
+
+	while (i < len && g->trailer_len < 8) {
+		g->trailer[g->trailer_len++] = p[i++];
+		if (g->trailer_len == 4 && get_le32(g->trailer) != g->crc) {
+			g->in_bytes += i;
+			return gz_fail(g, GZ_BAD_CRC, g->in_bytes - 4, NULL, e);
+		}
+		if (g->trailer_len == 8 && get_le32(g->trailer + 4) != g->size) {
+			g->in_bytes += i;
+			return gz_fail(g, GZ_BAD_LENGTH, g->in_bytes - 4, NULL, e);
+		}
+	}
+	g->in_bytes += i;
+	*used = i;
+	if (g->trailer_len == 8)
+		g->in_member = 0;
+	return DK_OK;
+}
+
+/* The member's deflate data: inflate from in into out; *used and *made say
+ * how much of each it took. The trailer follows the final block. */
+static int
+gz_body(struct gzcheck *g, const unsigned char *in, size_t len, size_t *used,
     unsigned char *out, size_t outlen, size_t *made, struct dk_err *e)
 {
-	uInt in_n = len > UINT_MAX ? UINT_MAX : (uInt)len;
-	uInt out_n = outlen > UINT_MAX ? UINT_MAX : (uInt)outlen;
-	int ret;
+	enum inflate_result r;
+	size_t spilled;
 
-	g->zs.next_in = (unsigned char *)in;
-	g->zs.avail_in = in_n;
-	g->zs.next_out = out;
-	g->zs.avail_out = out_n;
-	ret = inflate(&g->zs, Z_NO_FLUSH);
-	*used = in_n - g->zs.avail_in;
-	*made = out_n - g->zs.avail_out;
+	r = inflate_raw_run(&g->z, in, len, used, out, outlen, made);
 	g->in_bytes += *used;
-	if (ret == Z_DATA_ERROR)
-		return gz_fail_zlib(g, g->in_bytes, e);
-	if (ret == Z_MEM_ERROR)
+	if (r == INFLATE_BAD)
+		return gz_fail(g, GZ_BAD_DEFLATE, g->in_bytes - g->z.spill_len, g->z.why, e);
+	if (r == INFLATE_NOMEM)
 		return g->status = dk_fail(e, DK_EIO, "out of memory while inflating");
+	g->crc = inflate_crc32(g->z.backend, g->crc, out, *made);
+	g->size += (uint32_t)*made;
 	g->out_bytes += *made;
-	if (ret == Z_STREAM_END)
-		g->in_member = 0;
-	/* Z_BUF_ERROR: no input left and nothing more to flush. */
+	if (r == INFLATE_END) {
+		g->part = GZP_TRAILER;
+		/* Bytes of the trailer the backend read ahead, counted again
+		 * as the trailer's. */
+		g->in_bytes -= g->z.spill_len;
+		return gz_trailer(g, g->z.spill, g->z.spill_len, &spilled, e);
+	}
 	return DK_OK;
 }
 
 static int
 gz_start_member(struct gzcheck *g, struct dk_err *e)
 {
-	unsigned char none;
-	size_t used, made;
+	size_t used;
 
-	inflateReset(&g->zs);
-	memset(&g->head, 0, sizeof(g->head));
-	inflateGetHeader(&g->zs, &g->head);
-	g->in_member = 1;
+	inflate_raw_reset(&g->z);
+	gz_reset_member(g);
 	g->members++;
 	g->pending_1f = 0;
-	/* The 1f was held back until its 8b came; one header byte makes
-	 * no output. */
-	return gz_inflate(g, &gz_magic1, 1, &used, &none, 1, &made, e);
+	/* The 1f was held back until its 8b came. */
+	return gz_header(g, &gz_magic1, 1, &used, e);
 }
 
 /* Between members: the next member's magic, zero padding or garbage.
@@ -203,15 +344,20 @@ gzcheck_read(struct gzcheck *g, const void *in, size_t inlen, size_t *used,
 	*used = *made = 0;
 	while (g->status == DK_OK && *made < outlen) {
 		size_t u = 0, m = 0;
-		if (g->in_member) {
-			st = gz_inflate(g, p + *used, inlen - *used, &u, o + *made, outlen - *made, &m, e);
-			/* inflate wants more input, or has ended the member. */
-			if (st == DK_OK && u == 0 && m == 0 && g->in_member)
+		enum gzcheck_part was = g->part;
+		if (g->in_member && g->part == GZP_BODY) {
+			st = gz_body(g, p + *used, inlen - *used, &u, o + *made, outlen - *made, &m, e);
+			/* inflate wants more input. */
+			if (st == DK_OK && u == 0 && m == 0 && g->part == was)
 				break;
-		} else if (*used < inlen) {
-			st = gz_between(g, p + *used, inlen - *used, &u, e);
-		} else {
+		} else if (*used == inlen) {
 			break;
+		} else if (!g->in_member) {
+			st = gz_between(g, p + *used, inlen - *used, &u, e);
+		} else if (g->part == GZP_HEADER) {
+			st = gz_header(g, p + *used, inlen - *used, &u, e);
+		} else {
+			st = gz_trailer(g, p + *used, inlen - *used, &u, e);
 		}
 		*used += u;
 		*made += m;
@@ -251,7 +397,7 @@ gzcheck_finish(struct gzcheck *g, struct dk_err *e)
 		return gz_fail(g, GZ_NOT_GZIP, 0, NULL, e);
 	if (g->in_member)
 		return gz_fail(g, GZ_TRUNCATED, g->in_bytes,
-		    g->head.done ? "in compressed data or trailer" : "in header", e);
+		    g->part != GZP_HEADER ? "in compressed data or trailer" : "in header", e);
 	/* A lone 1f at the end may be a member cut after its first byte. */
 	if (g->pending_1f) {
 		g->members++;

@@ -1,15 +1,16 @@
 /* A streaming gzip verifier, as strict as `gzip -t`: every member's header
  * (flags, FEXTRA, FNAME, FCOMMENT, FHCRC), deflate data, CRC-32 and ISIZE;
- * multi-member streams; zero padding after the last member. zlib does the
- * inflating; this file decides what counts as the end of the stream and says
- * where it broke. */
+ * multi-member streams; zero padding after the last member. This file reads
+ * the gzip wrapper itself, with zlib's rules and at zlib's byte offsets, and
+ * hands the deflate data and the CRC to inflate.h (ISA-L, or zlib): it
+ * decides what counts as the end of the stream and says where it broke,
+ * the same way whichever backend inflates. */
 #ifndef DRKIT_GZCHECK_H
 #define DRKIT_GZCHECK_H
 
 #include <stdint.h>
-#include <zlib.h>
-
 #include "err.h"
+#include "inflate.h"
 #include "sink.h"
 
 /* Why a stream failed, for callers that want more than the message. */
@@ -26,9 +27,22 @@ enum gzcheck_reason {
 
 #define GZCHECK_IGNORE_TRAILING 1	/* accept any bytes after a member */
 
+/* Where in a member the reader is. */
+enum gzcheck_part { GZP_HEADER, GZP_BODY, GZP_TRAILER };
+
 struct gzcheck {
-	z_stream zs;
-	gz_header head;		/* tells whether a member's header is done */
+	struct inflate_raw z;	/* the member's deflate data */
+	enum gzcheck_part part;
+	uint32_t hdr_len;	/* header bytes read of this member */
+	uint32_t hdr_field;	/* bytes read of FEXTRA's data */
+	uint16_t hdr_xlen;	/* FEXTRA's length */
+	unsigned char hdr[10];	/* the fixed header; [0, 2) then XLEN, HCRC */
+	unsigned char hdr_step;	/* which field of the header comes next */
+	uint32_t hdr_crc;	/* CRC-32 of the header so far (FHCRC) */
+	uint32_t crc;		/* CRC-32 of the member's data */
+	uint32_t size;		/* the member's data length, mod 2^32 */
+	unsigned char trailer[8];
+	unsigned trailer_len;
 	unsigned char *out;	/* inflate's output buffer */
 	size_t outsize;
 	struct sink *sink;	/* decompressed bytes go here; may be NULL */
@@ -47,8 +61,13 @@ struct gzcheck {
 
 /* Prepares g. Decompressed bytes are written to out (NULL: discarded; the
  * caller finishes or aborts out; unused by gzcheck_read). flags:
- * GZCHECK_IGNORE_TRAILING or 0. */
+ * GZCHECK_IGNORE_TRAILING or 0. The backend is $DRKIT_INFLATE's, else
+ * ISA-L's. */
 int gzcheck_init(struct gzcheck *g, struct sink *out, int flags, struct dk_err *e);
+
+/* The same with the backend named (tests, fuzzing). */
+int gzcheck_init_with(struct gzcheck *g, struct sink *out, int flags, enum inflate_backend b,
+    struct dk_err *e);
 
 /* Checks the next len bytes of the stream. DK_EDATA with e saying member,
  * byte offset and reason when they cannot be part of a valid stream; the
@@ -57,7 +76,7 @@ int gzcheck_update(struct gzcheck *g, const void *buf, size_t len, struct dk_err
 
 /* The same check, pulled: decompresses from in[0, inlen) into out[0,
  * outlen) until the input is used up or the output is full; *used and
- * *made say how much of each. Output may still wait inside zlib when out
+ * *made say how much of each. Output may still wait inside inflate when out
  * came back full: call again, with no new input if there is none. For a
  * reader that wants the data in its own buffer (the restore's). */
 int gzcheck_read(struct gzcheck *g, const void *in, size_t inlen, size_t *used,

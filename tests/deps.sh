@@ -15,7 +15,7 @@ want_cmd() {	# want_cmd COMMAND PACKAGE: any COMMAND on PATH will do
 }
 
 for p in make gcc clang libclang-rt-14-dev pkg-config libcurl4-openssl-dev libssl-dev zlib1g-dev \
-	libexpat1-dev libjansson-dev libpq-dev postgresql-15 mandoc pigz time bash-completion \
+	libisal-dev isal libexpat1-dev libjansson-dev libpq-dev postgresql-15 mandoc pigz time bash-completion \
 	zsh python3-prometheus-client procps iproute2 man-db; do
 	want_pkg "$p"
 done

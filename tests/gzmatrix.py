@@ -5,7 +5,11 @@ header field), each truncated, bit-flipped in header, body and trailer, and
 followed by garbage. For every case gzverify must agree with `gzip -t`
 (trailing garbage, which gzip -t only warns about, is rejected: the
 documented difference), exit 1 when it rejects, and never let the withheld
-tail out. Prints TAP lines, one per corpus file and claim.
+tail out. Every case runs through both inflate backends (DRKIT_INFLATE=isal
+and zlib), which must give the same exit status and the same message; only
+for invalid deflate data may the decoders' detail and byte offset differ
+(ISA-L reads ahead), never the member. Prints TAP lines, one per corpus
+file, backend and claim.
 
 With --sha256 s3://BUCKET/PREFIX, the same cases go through
 `sha256sum-r2 --verify` instead, against each corpus file uploaded there
@@ -15,6 +19,7 @@ usage: gzmatrix.py BINDIR [--sha256 s3://BUCKET/PREFIX]"""
 import concurrent.futures
 import os
 import random
+import re
 import struct
 import subprocess
 import sys
@@ -26,8 +31,24 @@ GZVERIFY = os.path.join(BIN, "gzverify")
 rng = random.Random(20261125)
 
 
-def sh(cmd, data):
-    return subprocess.run(cmd, input=data, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+BACKENDS = ("isal", "zlib")
+DEFLATE_ERR = re.compile(rb"member (\d+), byte offset (\d+): invalid deflate data \(.*\)")
+
+
+def sh(cmd, data, backend=None):
+    env = dict(os.environ, DRKIT_INFLATE=backend) if backend else None
+    return subprocess.run(cmd, input=data, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+
+
+def same_answer(a, b):
+    """The two backends' answers agree: exit status and message, but for
+    invalid deflate data only the member and an offset within 32 bytes."""
+    if a.returncode != b.returncode:
+        return False
+    ma, mb = DEFLATE_ERR.search(a.stderr), DEFLATE_ERR.search(b.stderr)
+    if ma and mb:
+        return ma.group(1) == mb.group(1) and abs(int(ma.group(2)) - int(mb.group(2))) <= 32
+    return a.stderr == b.stderr
 
 
 def text(n_lines, seed):
@@ -94,13 +115,16 @@ def cases(gz, hdr_len, every):
 
 
 def run_case(data):
-    """gzip -t's verdict, gzverify's and gzverify -d's results, and gzip -t's
-    verdict on what the pass-through let out."""
+    """gzip -t's verdict, then for each backend gzverify's and gzverify -d's
+    results and gzip -t's verdict on what the pass-through let out."""
     ref = sh(["gzip", "-t"], data).returncode
-    p = sh([GZVERIFY], data)
-    d = sh([GZVERIFY, "-d"], data)
-    out_ok = bool(p.stdout) and sh(["gzip", "-t"], p.stdout).returncode == 0
-    return ref, p, d, out_ok
+    runs = {}
+    for b in BACKENDS:
+        p = sh([GZVERIFY], data, b)
+        d = sh([GZVERIFY, "-d"], data, b)
+        out_ok = bool(p.stdout) and sh(["gzip", "-t"], p.stdout).returncode == 0
+        runs[b] = (p, d, out_ok)
+    return ref, runs
 
 
 def sha256_main(prefix):
@@ -134,39 +158,54 @@ def sha256_main(prefix):
 def main():
     total = 0
     pool = concurrent.futures.ThreadPoolExecutor(2)
+    claims = [
+        ("agree", "accepts exactly what gzip -t accepts (trailing garbage rejected)"),
+        ("exit", "exits 1 on every rejected case"),
+        ("pass", "pass-through of a rejected case is a prefix short of its last 64 KiB, and fails gzip -t"),
+        ("dec", "-d of a rejected case never writes the original's last 64 KiB"),
+        ("good", "accepted cases pass through unchanged and decompress to the original"),
+    ]
     for name, gz, orig, hdr_len, every in corpus:
-        fails = {k: [] for k in ("agree", "exit", "pass", "dec", "good")}
+        fails = {(b, k): [] for b in BACKENDS for k, _ in claims}
+        same = []
         todo = list(cases(gz, hdr_len, every))
         count = len(todo)
-        for (label, data), (ref, p, d, out_ok) in zip(todo, pool.map(run_case, [c[1] for c in todo])):
-            if (p.returncode == 0) != (ref == 0) or (d.returncode == 0) != (ref == 0):
-                fails["agree"].append("%s: gzip -t %d, gzverify %d, -d %d" % (label, ref, p.returncode, d.returncode))
-            if ref == 0:
-                if p.stdout != data or d.stdout != orig:
-                    fails["good"].append(label)
-                continue
-            if p.returncode != 1 or d.returncode != 1:
-                fails["exit"].append("%s: %d %d %s" % (label, p.returncode, d.returncode, p.stderr[:200]))
-            out = p.stdout
-            if len(out) > max(0, len(data) - HOLD) or data[:len(out)] != out or out_ok:
-                fails["pass"].append("%s: %d of %d bytes out" % (label, len(out), len(data)))
-            tail = orig[-HOLD:]
-            if d.stdout if len(orig) <= HOLD else tail in d.stdout:
-                fails["dec"].append("%s: %d bytes out" % (label, len(d.stdout)))
+        for (label, data), (ref, runs) in zip(todo, pool.map(run_case, [c[1] for c in todo])):
+            if not same_answer(runs["isal"][0], runs["zlib"][0]):
+                same.append("%s: isal %d %s / zlib %d %s" % (label, runs["isal"][0].returncode,
+                            runs["isal"][0].stderr[:120], runs["zlib"][0].returncode, runs["zlib"][0].stderr[:120]))
+            for b, (p, d, out_ok) in runs.items():
+                check_case(fails, b, label, data, orig, ref, p, d, out_ok)
         total += count
-        claims = [
-            ("agree", "accepts exactly what gzip -t accepts (trailing garbage rejected)"),
-            ("exit", "exits 1 on every rejected case"),
-            ("pass", "pass-through of a rejected case is a prefix short of its last 64 KiB, and fails gzip -t"),
-            ("dec", "-d of a rejected case never writes the original's last 64 KiB"),
-            ("good", "accepted cases pass through unchanged and decompress to the original"),
-        ]
-        for key, claim in claims:
-            bad = fails[key]
-            print("%s - %s, %d cases: %s" % ("not ok" if bad else "ok", name, count, claim))
-            for b in bad[:5]:
-                print("#   " + b)
-    print("# %d cases" % total)
+        for b in BACKENDS:
+            for key, claim in claims:
+                report(fails[(b, key)], "%s, %s, %d cases: %s" % (name, b, count, claim))
+        report(same, "%s, %d cases: ISA-L and zlib give the same exit status and message" % (name, count))
+    print("# %d cases, each through %d backends" % (total, len(BACKENDS)))
+
+
+def check_case(fails, b, label, data, orig, ref, p, d, out_ok):
+    """One case's results through backend b against gzip -t's verdict ref."""
+    if (p.returncode == 0) != (ref == 0) or (d.returncode == 0) != (ref == 0):
+        fails[(b, "agree")].append("%s: gzip -t %d, gzverify %d, -d %d" % (label, ref, p.returncode, d.returncode))
+    if ref == 0:
+        if p.stdout != data or d.stdout != orig:
+            fails[(b, "good")].append(label)
+        return
+    if p.returncode != 1 or d.returncode != 1:
+        fails[(b, "exit")].append("%s: %d %d %s" % (label, p.returncode, d.returncode, p.stderr[:200]))
+    out = p.stdout
+    if len(out) > max(0, len(data) - HOLD) or data[:len(out)] != out or out_ok:
+        fails[(b, "pass")].append("%s: %d of %d bytes out" % (label, len(out), len(data)))
+    tail = orig[-HOLD:]
+    if d.stdout if len(orig) <= HOLD else tail in d.stdout:
+        fails[(b, "dec")].append("%s: %d bytes out" % (label, len(d.stdout)))
+
+
+def report(bad, claim):
+    print("%s - %s" % ("not ok" if bad else "ok", claim))
+    for b in bad[:5]:
+        print("#   " + str(b))
 
 
 if len(sys.argv) == 4 and sys.argv[2] == "--sha256":

@@ -1,5 +1,6 @@
 /* gzcheck: what gzip -t accepts passes, anything else fails with the right
- * reason, member and offset, however the input is split. */
+ * reason, member and offset, however the input is split, through both
+ * inflate backends (ISA-L and zlib). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,9 @@
 #include "capture.h"
 #include "gzcheck.h"
 #include "tap.h"
+
+/* The backend every check below runs through. */
+static enum inflate_backend backend;
 
 struct blob {
 	unsigned char *p;
@@ -63,7 +67,7 @@ check(const struct blob *b, size_t step, int flags, struct gzcheck *g, struct ca
 
 	dk_err_clear(e);
 	capture_init(out);
-	gzcheck_init(g, &out->sink, flags, e);
+	gzcheck_init_with(g, &out->sink, flags, backend, e);
 	for (size_t off = 0; off < b->len && st == DK_OK; off += step)
 		st = gzcheck_update(g, b->p + off, b->len - off < step ? b->len - off : step, e);
 	if (st == DK_OK)
@@ -82,7 +86,7 @@ pull(const struct blob *b, size_t instep, size_t outstep, struct gzcheck *g, str
 
 	dk_err_clear(e);
 	out->len = 0;
-	gzcheck_init(g, NULL, 0, e);
+	gzcheck_init_with(g, NULL, 0, backend, e);
 	for (;;) {
 		size_t used, made;
 		if ((st = gzcheck_read(g, b->p + off, have, &used, buf, outstep, &made, e)) != DK_OK)
@@ -118,8 +122,8 @@ free_all(struct gzcheck *g, struct capture *c)
 	free(c->buf);
 }
 
-int
-main(void)
+static void
+run(void)
 {
 	struct gzcheck g;
 	struct capture out;
@@ -278,5 +282,17 @@ main(void)
 	free(multi.p);
 	free(b.p);
 	free(t);
+}
+
+int
+main(void)
+{
+	static const enum inflate_backend both[] = { INFLATE_ISAL, INFLATE_ZLIB };
+
+	for (size_t i = 0; i < sizeof(both) / sizeof(both[0]); i++) {
+		backend = both[i];
+		printf("# through %s\n", inflate_backend_name(backend));
+		run();
+	}
 	return TAP_END();
 }
