@@ -150,11 +150,12 @@ int s3_delete_batch(struct s3_client *c, const char *bucket, char *const *keys, 
     void (*on_fail)(void *arg, const struct s3xml_delete_failure *f), void *arg,
     struct dk_err *e);
 
-/* Multipart upload. */
+/* Multipart upload. if_absent completes it only where no object is
+ * (If-None-Match: *; 412, DK_R_EXISTS, where the service honours it). */
 int s3_mpu_create(struct s3_client *c, const struct objname *n,
     char **upload_id, struct dk_err *e);
 int s3_mpu_complete(struct s3_client *c, const struct objname *n, const char *upload_id,
-    char **etags, size_t nparts, struct dk_err *e);
+    char **etags, size_t nparts, int if_absent, struct dk_err *e);
 int s3_mpu_abort(struct s3_client *c, const struct objname *n, const char *upload_id,
     struct dk_err *e);
 

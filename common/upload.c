@@ -3,6 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
+#include "hex.h"
 #include "interrupt.h"
 #include "recorded.h"
 #include "sumfile.h"
@@ -244,9 +247,11 @@ finish_existing(struct upload *u, struct dk_err *e)
 		u->identical = 1;
 		return DK_OK;
 	}
-	return dk_fail(e, DK_ESAFETY, "s3://%s/%s exists%s: not replaced (--no-clobber)",
+	dk_fail(e, DK_ESAFETY, "s3://%s/%s exists%s: not replaced (--no-clobber)",
 	    u->name->bucket, u->name->key, u->existing_sha256[0] ? " and differs" :
 	    " with no recorded checksum to compare");
+	dk_err_object(e, "s3://%s/%s", u->name->bucket, u->name->key);
+	return dk_err_reason(e, DK_R_EXISTS);
 }
 
 static int
@@ -261,6 +266,8 @@ finish_single(struct upload *u, struct dk_err *e)
 	op.body_len = p ? p->len : 0;
 	op.send_body = 1;
 	s3_op_header(&op, "x-amz-meta-sha256", "%s", u->hex);
+	/* Where the service honours it, nothing written between the check
+	 * and this PUT is replaced. */
 	if (u->o.no_clobber)
 		s3_op_header(&op, "if-none-match", "*");
 	rc = s3_run(u->c, &op, e);
@@ -278,12 +285,68 @@ finish_multipart(struct upload *u, struct dk_err *e)
 	while (rc == DK_OK && s3_pending(u->c) > 0)
 		rc = part_collect(u, e);
 	if (rc == DK_OK)
-		rc = s3_mpu_complete(u->c, u->name, u->upload_id, u->etags, u->nparts, e);
+		rc = s3_mpu_complete(u->c, u->name, u->upload_id, u->etags, u->nparts,
+		    u->o.no_clobber, e);
 	if (rc == DK_OK) {
 		free(u->upload_id);
 		u->upload_id = NULL;
 	}
 	return rc;
+}
+
+/* The ETag S3 gives what a multipart upload of these parts makes: the
+ * MD5 of the parts' MD5s, "-", their number. */
+static int
+multipart_etag(const struct upload *u, char *out, size_t outlen)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned char md[EVP_MAX_MD_SIZE], part[16];
+	unsigned int n = 0;
+	char hex[33];
+	int ok = ctx != NULL && EVP_DigestInit_ex(ctx, EVP_md5(), NULL) == 1;
+
+	for (size_t i = 0; ok && i < u->nparts; i++) {
+		const char *t = u->etags[i];
+		size_t len = strlen(t);
+		if (len == 34 && t[0] == '"' && t[33] == '"')
+			t++, len -= 2;
+		ok = len == 32 && hex_decode(t, part, 16) == 0 &&
+		    EVP_DigestUpdate(ctx, part, 16) == 1;
+	}
+	ok = ok && EVP_DigestFinal_ex(ctx, md, &n) == 1 && n == 16;
+	EVP_MD_CTX_free(ctx);
+	if (!ok)
+		return -1;
+	hex_encode(md, 16, hex);
+	snprintf(out, outlen, "\"%s-%zu\"", hex, u->nparts);
+	return 0;
+}
+
+static int probe_existing(struct upload *u, struct dk_err *e);
+
+/* A conditional write refused (412): the key was written since the check.
+ * The same bytes are success, and so is our own upload, completed by an
+ * attempt whose answer was lost; anything else is kept, not replaced. */
+static int
+settle_refused(struct upload *u, int rc, struct dk_err *e)
+{
+	char mine[80];
+
+	if (rc != DK_ESAFETY || e->reason != DK_R_EXISTS)
+		return rc;
+	dk_err_clear(e);
+	if ((rc = probe_existing(u, e)) != DK_OK)
+		return rc;
+	if (u->nparts > 0 && multipart_etag(u, mine, sizeof(mine)) == 0 &&
+	    strcmp(mine, u->existing_etag) == 0)
+		return DK_OK;
+	if (!u->exists) {
+		rc = dk_fail(e, DK_ESAFETY, "s3://%s/%s: the service refused the write as if "
+		    "the key existed (HTTP 412): not written (--no-clobber)", u->name->bucket,
+		    u->name->key);
+		return dk_err_reason(e, DK_R_EXISTS);
+	}
+	return finish_existing(u, e);
 }
 
 static int
@@ -303,7 +366,9 @@ upload_finish(struct sink *s, struct dk_err *e)
 		    "(--allow-empty uploads an empty object)", u->name->bucket, u->name->key);
 	}
 	rc = u->nparts == 0 ? finish_single(u, e) : finish_multipart(u, e);
-	if (rc != DK_OK) {
+	if (rc != DK_OK && u->o.no_clobber)
+		rc = settle_refused(u, rc, e);
+	if (rc != DK_OK || u->identical) {
 		upload_abort(s);
 		return rc;
 	}
@@ -326,6 +391,7 @@ probe_existing(struct upload *u, struct dk_err *e)
 	if (rc != DK_OK)
 		return dk_fail(e, he.status, "%s", he.msg);
 	u->exists = 1;
+	snprintf(u->existing_etag, sizeof(u->existing_etag), "%s", info.etag);
 	dk_err_clear(&he);
 	rc = recorded_sha256(u->c, u->name, u->existing_sha256, &source, &he);
 	/* Nothing recorded is no error here: finish refuses to replace it. */

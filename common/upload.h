@@ -55,6 +55,7 @@ struct upload {
 	uint64_t total;
 	int exists;			/* no_clobber: the key was there before */
 	char existing_sha256[SHA256_HEXLEN + 1];
+	char existing_etag[130];
 	char hex[SHA256_HEXLEN + 1];	/* of the stream, after finish */
 	int identical;			/* no_clobber: the same bytes were there */
 };
