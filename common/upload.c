@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 
@@ -275,15 +274,6 @@ input_take(struct upload *u, unsigned char *at, size_t n, struct dk_err *e)
 	return DK_OK;
 }
 
-/* Bytes that can be read from fd without waiting for more (0: unknown). */
-static size_t
-input_ready(int fd)
-{
-	int n = 0;
-
-	return ioctl(fd, FIONREAD, &n) == 0 && n > 0 ? (size_t)n : 0;
-}
-
 static void
 upload_abort(struct upload *u)
 {
@@ -483,7 +473,7 @@ pump_parts(struct upload *u, int fd, const char *what, struct sink *observe,
     pump_progress_fn progress, void *arg, struct dk_err *e)
 {
 	unsigned char *at;
-	size_t room, ready;
+	size_t room;
 	ssize_t n;
 	int rc;
 
@@ -494,12 +484,10 @@ pump_parts(struct upload *u, int fd, const char *what, struct sink *observe,
 			return dk_fail(e, DK_EIO, "interrupted");
 		if ((rc = read_target(u, &at, &room, e)) != DK_OK)
 			return rc;
-		/* What is there, so that the read does not wait while parts
-		 * are in flight; at most a buffer's worth when that is unknown. */
-		ready = input_ready(fd);
-		if (ready == 0 || ready > room)
-			ready = room < IO_BUFSIZE || ready > room ? room : IO_BUFSIZE;
-		if ((n = io_read_full(fd, at, ready, what, e)) < 0)
+		/* Reads of a megabyte: few enough to cost little, short enough
+		 * that the sockets' buffers keep the parts moving meanwhile. */
+		if ((n = io_read_full(fd, at, room < IO_BUFSIZE ? room : IO_BUFSIZE, what,
+		    e)) < 0)
 			return e->status;
 		if (n == 0)
 			return DK_OK;
