@@ -9,7 +9,6 @@
 #include "cli.h"
 #include "io.h"
 #include "progress.h"
-#include "pump.h"
 #include "s3.h"
 #include "upload.h"
 #include "verify.h"
@@ -28,8 +27,9 @@ usage(void)
 	    "      --no-clobber        never replace an existing object; an identical one\n"
 	    "                          is success\n"
 	    "      --allow-empty       upload empty input (refused by default)\n"
-	    "  -j, --jobs N            parts in flight at once (default 4)\n"
-	    "      --part-size SIZE    bytes per part (default 16M, at least 5M)\n"
+	    "  -j, --jobs N            parts in flight at once (default: from 4, more\n"
+	    "                          while it pays, up to 8)\n"
+	    "      --part-size SIZE    bytes per part (default 8M, at least 5M)\n"
 	    "      --expected-size SIZE\n"
 	    "                          the stream's likely size, so that equal parts can\n"
 	    "                          hold it (R2 allows 10,000 parts)\n"
@@ -67,7 +67,7 @@ parse_args(int argc, char **argv, struct put_args *a)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct dk_err e = { 0 };
-	unsigned long long part = 16u << 20;
+	unsigned long long part = UPLOAD_PART_DEFAULT;
 	long long jobs;
 	int ch, rc;
 
@@ -84,6 +84,7 @@ parse_args(int argc, char **argv, struct put_args *a)
 			if (cli_parse_number("--jobs", optarg, 1, 64, &jobs) != DK_OK)
 				return DK_EUSAGE;
 			a->o.jobs = (int)jobs;
+			a->o.adaptive = 0;
 			break;
 		case 'S':
 			if (cli_parse_size("--part-size", optarg, UPLOAD_MIN_PART, 5ull << 30,
@@ -133,7 +134,6 @@ put_stream(struct s3_client *c, const struct objname *name, struct put_args *a,
 {
 	struct upload u;
 	struct verify_sink v;
-	struct sink *in;
 	struct progress prog;
 	int rc;
 
@@ -141,16 +141,15 @@ put_stream(struct s3_client *c, const struct objname *name, struct put_args *a,
 		upload_free(&u);
 		return rc;
 	}
-	in = &u.sink;
-	if (a->verify) {
-		if ((rc = verify_sink_init(&v, a->mode, &u.sink, NULL, 0, e)) != DK_OK) {
-			upload_free(&u);
-			return rc;
-		}
-		in = &v.sink;
+	/* The verifier sees every byte beside the upload, and its verdict
+	 * decides whether the upload completes. */
+	if (a->verify && (rc = verify_sink_init(&v, a->mode, NULL, NULL, 0, e)) != DK_OK) {
+		upload_free(&u);
+		return rc;
 	}
 	cli_progress_init(&prog, a->expected);
-	rc = pump_fd(STDIN_FILENO, "standard input", in, progress_pump, &prog, e);
+	rc = upload_pump(&u, STDIN_FILENO, "standard input", a->verify ? &v.sink : NULL,
+	    progress_pump, &prog, e);
 	progress_end(&prog, u.total, NULL, NULL);
 	if (rc == DK_OK && u.identical)
 		cli_note("s3://%s/%s is already there with the same SHA-256: kept", name->bucket,
@@ -164,7 +163,7 @@ put_stream(struct s3_client *c, const struct objname *name, struct put_args *a,
 int
 main(int argc, char **argv)
 {
-	struct put_args a = { .o = { .jobs = 4, .sidecar = 1, .input_fd = STDIN_FILENO }, };
+	struct put_args a = { .o = { .jobs = UPLOAD_JOBS_MAX, .adaptive = 1, .sidecar = 1 }, };
 	struct settings set;
 	struct s3_client *c;
 	struct objname name;

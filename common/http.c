@@ -169,7 +169,8 @@ easy_setup(struct http_pool *p, struct http_call *c, CURL *h)
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 15L);
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, p->stall_seconds);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, c->stall_seconds > p->stall_seconds ?
+	    c->stall_seconds : p->stall_seconds);
 	curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 512L * 1024);
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -186,6 +187,9 @@ easy_setup(struct http_pool *p, struct http_call *c, CURL *h)
 		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)c->body_len);
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, c->body_len ? c->body : "");
 		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, c->method);
+		/* A large body goes out in fewer, larger writes. */
+		if (c->body_len >= HTTP_LARGE_BODY)
+			curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, (long)HTTP_LARGE_BODY);
 	} else if (strcmp(c->method, "GET") != 0) {
 		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, c->method);
 	}

@@ -24,6 +24,7 @@ struct http_call {
 	 * error answer (status 300 and above) holds HTTP_ERROR_BODY_MAX. A
 	 * body that grows past it is cut off while it arrives: too_big. */
 	size_t max_body;
+	long stall_seconds;		/* more than the pool's, or 0 */
 	/* Optional, for an answer streamed as it arrives: on_answer sees the
 	 * headers of the final answer before its body; on_data takes each
 	 * piece of a 2xx body, which then bypasses body_buf (and max_body:
@@ -51,6 +52,10 @@ struct http_call {
 	CURL *easy;			/* private to http.c */
 	struct http_call *next_active;
 };
+
+/* A request body of this size or more is sent through a buffer as large
+ * (libcurl's most is 2 MiB). */
+#define HTTP_LARGE_BODY (1024 * 1024)
 
 /* An error document is a few hundred bytes; one that goes on is not. */
 #define HTTP_ERROR_BODY_MAX (1024 * 1024)

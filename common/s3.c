@@ -490,8 +490,8 @@ client_poll(struct s3_client *c, double deadline)
 
 	wake_waiting(c);
 	left = (int)((deadline - now_seconds()) * 1000.0);
-	if (slice > left)	/* the caller has other work waiting */
-		slice = left > 1 ? left : 1;
+	if (slice > left)	/* the caller has other work waiting; 0: do not wait */
+		slice = left > 0 ? left : 0;
 	if ((h = http_wait(c->http, slice)) != NULL) {
 		op_settle(c, op_of(h), h->kept_before);
 		return;

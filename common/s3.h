@@ -46,6 +46,9 @@ struct s3_op {
 	/* The most the answer's body may hold: S3_ANSWER_MAX unless set
 	 * (range_len for a ranged GET); a longer one fails, exit 5. */
 	size_t max_body;
+	/* Seconds without a byte before the attempt is given up, when the
+	 * service may think longer than the client's stall timeout (0). */
+	long stall_seconds;
 	/* A ranged GET [range_start, range_start + range_len), resumed where a
 	 * dropped connection left it; the response must carry pin_etag. */
 	int ranged;
@@ -165,11 +168,14 @@ int s3_delete_batch(struct s3_client *c, const char *bucket, char *const *keys, 
     void (*on_fail)(void *arg, const struct s3xml_delete_failure *f), void *arg,
     struct dk_err *e);
 
-/* Multipart upload. */
+/* Multipart upload. Completion may take the service minutes for a large
+ * object: its stall timeout is S3_COMPLETE_STALL seconds. if_absent completes it only where no object is
+ * (If-None-Match: *; 412, DK_R_EXISTS, where the service honours it). */
+#define S3_COMPLETE_STALL 900L
 int s3_mpu_create(struct s3_client *c, const struct objname *n,
     char **upload_id, struct dk_err *e);
 int s3_mpu_complete(struct s3_client *c, const struct objname *n, const char *upload_id,
-    char **etags, size_t nparts, struct dk_err *e);
+    char **etags, size_t nparts, int if_absent, struct dk_err *e);
 int s3_mpu_abort(struct s3_client *c, const struct objname *n, const char *upload_id,
     struct dk_err *e);
 

@@ -346,7 +346,7 @@ s3_mpu_create(struct s3_client *c, const struct objname *n, char **upload_id,
 
 int
 s3_mpu_complete(struct s3_client *c, const struct objname *n, const char *upload_id,
-    char **etags, size_t nparts, struct dk_err *e)
+    char **etags, size_t nparts, int if_absent, struct dk_err *e)
 {
 	struct buf body = { 0 };
 	struct s3_op op;
@@ -371,6 +371,12 @@ s3_mpu_complete(struct s3_client *c, const struct objname *n, const char *upload
 	op.body_len = body.len;
 	op.send_body = 1;
 	op.sign_body = 1;
+	if (if_absent)
+		s3_op_header(&op, "if-none-match", "*");
+	/* The service joins the parts before it answers, without a byte
+	 * meanwhile, for as long as the object takes: a stall timeout there
+	 * would send the request again while the first still runs. */
+	op.stall_seconds = S3_COMPLETE_STALL;
 	rc = s3_run(c, &op, e);
 	/* S3 may answer 200 and still fail: the error is in the body. */
 	if (rc == DK_OK && s3xml_parse_error(op.call.body_buf.p, op.call.body_buf.len, &xe) == 0)

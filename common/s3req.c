@@ -256,6 +256,7 @@ s3req_prepare(const struct s3req_target *c, struct s3_op *op, struct dk_err *e)
 	op->call.body_len = op->body_len;
 	op->call.send_body = op->send_body;
 	op->call.head = op->head;
+	op->call.stall_seconds = op->stall_seconds;
 	op->call.max_body = op->max_body != 0 ? op->max_body :
 	    op->ranged ? (size_t)op->range_len : S3_ANSWER_MAX;
 	return DK_OK;

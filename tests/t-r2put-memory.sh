@@ -10,16 +10,16 @@ new_bucket $B || { done_testing; exit; }
 R2PUT=${DRKIT_RELEASE_BIN:-$TOP/build/bin}/r2put
 SIZE=$((2 * 1024 * 1024 * 1024))
 
-# r2put's defaults: 4 jobs, parts of 16 MiB.
+# r2put's defaults: up to 8 parts in flight (as many as pay), of 8 MiB.
 head -c $SIZE /dev/zero | /usr/bin/time -v "$R2PUT" "s3://$B/pg-2gib" 2>"$T/time"
 rc=$?
 check_eq "r2put of a 2 GiB stream exits 0" 0 "$rc"
 peak=$(sed -n 's/^[[:space:]]*Maximum resident set size (kbytes): //p' "$T/time")
-limit=$(((4 + 1) * 16 * 1024 + 32 * 1024))
+limit=$(((8 + 1) * 8 * 1024 + 32 * 1024))
 if [ -n "$peak" ] && [ "$peak" -lt "$limit" ]; then
-	ok "... peak memory ${peak} KiB is under (4 + 1) x 16 MiB + 32 MiB = $limit KiB"
+	ok "... peak memory ${peak} KiB is under (8 + 1) x 8 MiB + 32 MiB = $limit KiB"
 else
-	not_ok "... peak memory is under (4 + 1) x 16 MiB + 32 MiB = $limit KiB" "peak: ${peak:-unknown} KiB" "$(head -5 "$T/time")"
+	not_ok "... peak memory is under (8 + 1) x 8 MiB + 32 MiB = $limit KiB" "peak: ${peak:-unknown} KiB" "$(head -5 "$T/time")"
 fi
 check_eq "... and the object holds 2 GiB" "$SIZE" \
 	"$(r2ls --ndjson "s3://$B/pg-2gib" | python3 -c 'import json, sys; print(json.loads(sys.stdin.readline())["size"])')"

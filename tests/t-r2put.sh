@@ -136,6 +136,37 @@ check_exit 8 "r2put --no-clobber over an object with no recorded checksum exits 
 	r2put --no-clobber "s3://$B/wal/by-aws" <"$T/monday"
 check_grep "... saying it cannot compare" "no recorded checksum" "$T/err"
 
+# --- --no-clobber is a conditional write where the service honours it:
+# the test server ignores If-None-Match, so the proxy's log proves it is
+# sent, on a single PUT and on the completion of a multipart upload.
+proxy_start
+check_exit 0 "r2put --no-clobber of a new small object through the recording proxy" \
+	via_proxy r2put --no-clobber "s3://$B/cond/small" <"$T/monday"
+check_grep "... sends its PUT with If-None-Match: *" "^If-None-Match: \* on PUT /$B/cond/small$" "$PROXY_LOG"
+check_grep "... after a HEAD, the check for services that ignore it" "^HEAD /$B/cond/small " "$PROXY_LOG"
+check_exit 0 "r2put --no-clobber of a new multipart object through the proxy" \
+	via_proxy r2put --no-clobber --part-size 5M "s3://$B/cond/big" <"$T/six"
+check_grep "... completes it with If-None-Match: *" \
+	"^If-None-Match: \* on POST /$B/cond/big\?uploadId=" "$PROXY_LOG"
+r2get "s3://$B/cond/big" >"$T/got"
+check_cmp "... and the object holds the bytes" "$T/six" "$T/got"
+proxy_stop
+# R2 and S3 answer 412 when the key was written between the check and the
+# write: the new bytes are refused, the upload aborted.
+printf '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message></Error>' >"$T/412.xml"
+proxy_start --match "^POST /$B/cond/race\?uploadId=" --count 1 --status 412 --reply-file "$T/412.xml"
+check_exit 8 "r2put --no-clobber whose completion is refused with 412 exits 8" \
+	via_proxy r2put --no-clobber --part-size 5M "s3://$B/cond/race" <"$T/six"
+check_grep "... saying it did not write it" "^r2put: s3://$B/cond/race: .*412.*not written" "$T/err"
+check_grep "... aborts the upload" "^DELETE /$B/cond/race\?uploadId=" "$PROXY_LOG"
+absent "... and leaves neither object nor sidecar" cond/race
+proxy_stop
+proxy_start --match "^PUT /$B/cond/race1$" --count 1 --status 412 --reply-file "$T/412.xml"
+check_exit 8 "r2put --no-clobber whose single PUT is refused with 412 exits 8" \
+	via_proxy r2put --no-clobber "s3://$B/cond/race1" <"$T/monday"
+absent "... and leaves no sidecar" cond/race1
+proxy_stop
+
 # --- --verify gzip: only a whole gzip stream becomes an object
 seq 1 200000 | gzip -c >"$T/good.gz"
 check_exit 0 "r2put --verify gzip of a whole gzip stream" \
