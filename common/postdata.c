@@ -2,6 +2,7 @@
 #include <string.h>
 #include <sys/select.h>
 
+#include "buf.h"
 #include "interrupt.h"
 #include "pgconn.h"
 #include "postdata.h"
@@ -19,6 +20,9 @@ postdata_free(struct postdata *pd)
 	for (size_t i = 0; i < pd->n; i++)
 		free(pd->v[i].sql);
 	free(pd->v);
+	for (size_t i = 0; i < pd->nset; i++)
+		free(pd->set[i].sql);
+	free(pd->set);
 	postdata_init(pd);
 }
 
@@ -36,7 +40,23 @@ postdata_add(struct postdata *pd, size_t db, const char *sql, size_t n, unsigned
 	s->line = line;
 	s->db = db;
 	s->parallel = parallel;
+	s->nset = pd->nset;
 	pd->n++;
+	return DK_OK;
+}
+
+int
+postdata_setting(struct postdata *pd, size_t db, const char *sql, size_t n, struct dk_err *e)
+{
+	struct postdata_setting *s;
+
+	if (vec_reserve((void **)&pd->set, &pd->capset, pd->nset + 1, sizeof(*pd->set)) != 0)
+		return dk_fail(e, DK_EDB, "out of memory");
+	s = &pd->set[pd->nset];
+	if ((s->sql = strndup(sql, n)) == NULL)
+		return dk_fail(e, DK_EDB, "out of memory");
+	s->db = db;
+	pd->nset++;
 	return DK_OK;
 }
 
@@ -88,13 +108,37 @@ collect(struct pgpipe *w, const struct postdata_stmt *s, int rc, struct dk_err *
 	PGresult *res;
 
 	while ((res = PQgetResult(w->pg)) != NULL) {
-		if (PQresultStatus(res) != PGRES_COMMAND_OK && rc == DK_OK) {
+		int st = PQresultStatus(res);
+		if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && rc == DK_OK) {
 			stmtclass_first_line(s->sql, strlen(s->sql), first);
 			rc = pgpipe_fail(w->pg, s->line, first, res, e);
 		}
 		PQclear(res);
 	}
 	w->line = 0;
+	return rc;
+}
+
+/* Sends s on worker w, after the settings of db recorded before s that
+ * w has not made yet (*made of them), in one query. */
+static int
+send_with_settings(const struct postdata *pd, size_t db, struct pgpipe *w, size_t *made,
+    const struct postdata_stmt *s, struct dk_err *e)
+{
+	struct buf q = { 0 };
+	int ok = 1, rc = DK_OK;
+
+	for (; *made < s->nset && ok; (*made)++)
+		if (pd->set[*made].db == db)
+			ok = buf_append(&q, pd->set[*made].sql, strlen(pd->set[*made].sql)) == 0 &&
+			    buf_append(&q, "\n", 1) == 0;
+	ok = ok && buf_append(&q, s->sql, strlen(s->sql)) == 0;
+	w->line = s->line;
+	if (!ok)
+		rc = dk_fail(e, DK_EDB, "out of memory");
+	else if (!PQsendQuery(w->pg, q.p))
+		rc = dk_fail(e, DK_EDB, "cannot send to %s", pgconn_where(w->pg));
+	buf_free(&q);
 	return rc;
 }
 
@@ -105,11 +149,11 @@ run_parallel(const struct postdata *pd, size_t db, const char *conninfo, struct 
 {
 	struct pgpipe **w = calloc((size_t)jobs, sizeof(*w));
 	const struct postdata_stmt **busy = calloc((size_t)jobs, sizeof(*busy)), *s;
-	size_t next = 0, running = 0;
+	size_t *made = calloc((size_t)jobs, sizeof(*made)), next = 0, running = 0;
 	int rc = DK_OK;
 	fd_set fds;
 
-	if (w == NULL || busy == NULL)
+	if (w == NULL || busy == NULL || made == NULL)
 		rc = dk_fail(e, DK_EDB, "out of memory");
 	for (int j = 0; j < jobs && rc == DK_OK; j++)
 		if ((w[j] = pgpipe_open(conninfo, main->db, main->log, e)) == NULL)
@@ -118,9 +162,8 @@ run_parallel(const struct postdata *pd, size_t db, const char *conninfo, struct 
 		for (int j = 0; j < jobs && rc == DK_OK; j++) {
 			if (busy[j] != NULL || (s = next_parallel(pd, db, &next)) == NULL)
 				continue;
-			w[j]->line = s->line;
-			if (!PQsendQuery(w[j]->pg, s->sql))
-				rc = dk_fail(e, DK_EDB, "cannot send to %s", pgconn_where(w[j]->pg));
+			if ((rc = send_with_settings(pd, db, w[j], &made[j], s, e)) != DK_OK)
+				break;
 			busy[j] = s;
 			running++;
 		}
@@ -143,6 +186,7 @@ run_parallel(const struct postdata *pd, size_t db, const char *conninfo, struct 
 		pgpipe_close(w[j]);
 	free(w);
 	free(busy);
+	free(made);
 	return rc;
 }
 
