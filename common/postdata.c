@@ -26,38 +26,47 @@ postdata_free(struct postdata *pd)
 	postdata_init(pd);
 }
 
+/* Appends a copy of sql (n bytes) for database db to the array *v of
+ * *len statements: the new one, or NULL with e filled. */
+static struct postdata_stmt *
+push(struct postdata_stmt **v, size_t *len, size_t *cap, size_t db, const char *sql, size_t n, struct dk_err *e)
+{
+	struct postdata_stmt *s;
+
+	if (vec_reserve((void **)v, cap, *len + 1, sizeof(**v)) != 0) {
+		dk_fail(e, DK_EDB, "out of memory");
+		return NULL;
+	}
+	s = &(*v)[*len];
+	memset(s, 0, sizeof(*s));
+	if ((s->sql = strndup(sql, n)) == NULL) {
+		dk_fail(e, DK_EDB, "out of memory");
+		return NULL;
+	}
+	s->db = db;
+	(*len)++;
+	return s;
+}
+
 int
 postdata_add(struct postdata *pd, size_t db, const char *sql, size_t n, unsigned long line,
     int parallel, struct dk_err *e)
 {
-	struct postdata_stmt *s;
+	size_t nset = pd->nset;
+	struct postdata_stmt *s = push(&pd->v, &pd->n, &pd->cap, db, sql, n, e);
 
-	if (vec_reserve((void **)&pd->v, &pd->cap, pd->n + 1, sizeof(*pd->v)) != 0)
-		return dk_fail(e, DK_EDB, "out of memory");
-	s = &pd->v[pd->n];
-	if ((s->sql = strndup(sql, n)) == NULL)
-		return dk_fail(e, DK_EDB, "out of memory");
+	if (s == NULL)
+		return e->status;
 	s->line = line;
-	s->db = db;
 	s->parallel = parallel;
-	s->nset = pd->nset;
-	pd->n++;
+	s->nset = nset;
 	return DK_OK;
 }
 
 int
 postdata_setting(struct postdata *pd, size_t db, const char *sql, size_t n, struct dk_err *e)
 {
-	struct postdata_setting *s;
-
-	if (vec_reserve((void **)&pd->set, &pd->capset, pd->nset + 1, sizeof(*pd->set)) != 0)
-		return dk_fail(e, DK_EDB, "out of memory");
-	s = &pd->set[pd->nset];
-	if ((s->sql = strndup(sql, n)) == NULL)
-		return dk_fail(e, DK_EDB, "out of memory");
-	s->db = db;
-	pd->nset++;
-	return DK_OK;
+	return push(&pd->set, &pd->nset, &pd->capset, db, sql, n, e) != NULL ? DK_OK : e->status;
 }
 
 size_t

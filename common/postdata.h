@@ -22,16 +22,10 @@ struct postdata_stmt {
 	size_t nset;		/* the settings recorded before it */
 };
 
-/* A statement that set a database's session. */
-struct postdata_setting {
-	char *sql;
-	size_t db;
-};
-
 struct postdata {
 	struct postdata_stmt *v;
 	size_t n, cap;
-	struct postdata_setting *set;
+	struct postdata_stmt *set;	/* what set the sessions (sql and db) */
 	size_t nset, capset;
 };
 
