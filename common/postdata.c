@@ -2,6 +2,7 @@
 #include <string.h>
 #include <sys/select.h>
 
+#include "buf.h"
 #include "interrupt.h"
 #include "pgconn.h"
 #include "postdata.h"
@@ -19,25 +20,53 @@ postdata_free(struct postdata *pd)
 	for (size_t i = 0; i < pd->n; i++)
 		free(pd->v[i].sql);
 	free(pd->v);
+	for (size_t i = 0; i < pd->nset; i++)
+		free(pd->set[i].sql);
+	free(pd->set);
 	postdata_init(pd);
+}
+
+/* Appends a copy of sql (n bytes) for database db to the array *v of
+ * *len statements: the new one, or NULL with e filled. */
+static struct postdata_stmt *
+push(struct postdata_stmt **v, size_t *len, size_t *cap, size_t db, const char *sql, size_t n, struct dk_err *e)
+{
+	struct postdata_stmt *s;
+
+	if (vec_reserve((void **)v, cap, *len + 1, sizeof(**v)) != 0) {
+		dk_fail(e, DK_EDB, "out of memory");
+		return NULL;
+	}
+	s = &(*v)[*len];
+	memset(s, 0, sizeof(*s));
+	if ((s->sql = strndup(sql, n)) == NULL) {
+		dk_fail(e, DK_EDB, "out of memory");
+		return NULL;
+	}
+	s->db = db;
+	(*len)++;
+	return s;
 }
 
 int
 postdata_add(struct postdata *pd, size_t db, const char *sql, size_t n, unsigned long line,
     int parallel, struct dk_err *e)
 {
-	struct postdata_stmt *s;
+	size_t nset = pd->nset;
+	struct postdata_stmt *s = push(&pd->v, &pd->n, &pd->cap, db, sql, n, e);
 
-	if (vec_reserve((void **)&pd->v, &pd->cap, pd->n + 1, sizeof(*pd->v)) != 0)
-		return dk_fail(e, DK_EDB, "out of memory");
-	s = &pd->v[pd->n];
-	if ((s->sql = strndup(sql, n)) == NULL)
-		return dk_fail(e, DK_EDB, "out of memory");
+	if (s == NULL)
+		return e->status;
 	s->line = line;
-	s->db = db;
 	s->parallel = parallel;
-	pd->n++;
+	s->nset = nset;
 	return DK_OK;
+}
+
+int
+postdata_setting(struct postdata *pd, size_t db, const char *sql, size_t n, struct dk_err *e)
+{
+	return push(&pd->set, &pd->nset, &pd->capset, db, sql, n, e) != NULL ? DK_OK : e->status;
 }
 
 size_t
@@ -88,13 +117,37 @@ collect(struct pgpipe *w, const struct postdata_stmt *s, int rc, struct dk_err *
 	PGresult *res;
 
 	while ((res = PQgetResult(w->pg)) != NULL) {
-		if (PQresultStatus(res) != PGRES_COMMAND_OK && rc == DK_OK) {
+		int st = PQresultStatus(res);
+		if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && rc == DK_OK) {
 			stmtclass_first_line(s->sql, strlen(s->sql), first);
 			rc = pgpipe_fail(w->pg, s->line, first, res, e);
 		}
 		PQclear(res);
 	}
 	w->line = 0;
+	return rc;
+}
+
+/* Sends s on worker w, after the settings of db recorded before s that
+ * w has not made yet (*made of them), in one query. */
+static int
+send_with_settings(const struct postdata *pd, size_t db, struct pgpipe *w, size_t *made,
+    const struct postdata_stmt *s, struct dk_err *e)
+{
+	struct buf q = { 0 };
+	int ok = 1, rc = DK_OK;
+
+	for (; *made < s->nset && ok; (*made)++)
+		if (pd->set[*made].db == db)
+			ok = buf_append(&q, pd->set[*made].sql, strlen(pd->set[*made].sql)) == 0 &&
+			    buf_append(&q, "\n", 1) == 0;
+	ok = ok && buf_append(&q, s->sql, strlen(s->sql)) == 0;
+	w->line = s->line;
+	if (!ok)
+		rc = dk_fail(e, DK_EDB, "out of memory");
+	else if (!PQsendQuery(w->pg, q.p))
+		rc = dk_fail(e, DK_EDB, "cannot send to %s", pgconn_where(w->pg));
+	buf_free(&q);
 	return rc;
 }
 
@@ -105,11 +158,11 @@ run_parallel(const struct postdata *pd, size_t db, const char *conninfo, struct 
 {
 	struct pgpipe **w = calloc((size_t)jobs, sizeof(*w));
 	const struct postdata_stmt **busy = calloc((size_t)jobs, sizeof(*busy)), *s;
-	size_t next = 0, running = 0;
+	size_t *made = calloc((size_t)jobs, sizeof(*made)), next = 0, running = 0;
 	int rc = DK_OK;
 	fd_set fds;
 
-	if (w == NULL || busy == NULL)
+	if (w == NULL || busy == NULL || made == NULL)
 		rc = dk_fail(e, DK_EDB, "out of memory");
 	for (int j = 0; j < jobs && rc == DK_OK; j++)
 		if ((w[j] = pgpipe_open(conninfo, main->db, main->log, e)) == NULL)
@@ -118,9 +171,8 @@ run_parallel(const struct postdata *pd, size_t db, const char *conninfo, struct 
 		for (int j = 0; j < jobs && rc == DK_OK; j++) {
 			if (busy[j] != NULL || (s = next_parallel(pd, db, &next)) == NULL)
 				continue;
-			w[j]->line = s->line;
-			if (!PQsendQuery(w[j]->pg, s->sql))
-				rc = dk_fail(e, DK_EDB, "cannot send to %s", pgconn_where(w[j]->pg));
+			if ((rc = send_with_settings(pd, db, w[j], &made[j], s, e)) != DK_OK)
+				break;
 			busy[j] = s;
 			running++;
 		}
@@ -143,6 +195,7 @@ run_parallel(const struct postdata *pd, size_t db, const char *conninfo, struct 
 		pgpipe_close(w[j]);
 	free(w);
 	free(busy);
+	free(made);
 	return rc;
 }
 

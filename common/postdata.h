@@ -2,7 +2,9 @@
  * held back with -j: once the data has committed, the indexes and keys are
  * built on jobs connections at once and the rest runs after them, in the
  * dump's order, in one transaction. Each statement belongs to a database,
- * so that a pg_dumpall dump is built database by database. */
+ * so that a pg_dumpall dump is built database by database. The session
+ * settings the dump made before an index (search_path, default_tablespace,
+ * the role) are made again on the connection that builds it. */
 #ifndef DRKIT_POSTDATA_H
 #define DRKIT_POSTDATA_H
 
@@ -17,11 +19,14 @@ struct postdata_stmt {
 	unsigned long line;
 	size_t db;		/* the caller's number for its database */
 	int parallel;		/* an index or key: may run on its own connection */
+	size_t nset;		/* the settings recorded before it */
 };
 
 struct postdata {
 	struct postdata_stmt *v;
 	size_t n, cap;
+	struct postdata_stmt *set;	/* what set the sessions (sql and db) */
+	size_t nset, capset;
 };
 
 void postdata_init(struct postdata *pd);
@@ -30,6 +35,10 @@ void postdata_free(struct postdata *pd);
 /* Holds back sql (n bytes) of dump line line, for database db. */
 int postdata_add(struct postdata *pd, size_t db, const char *sql, size_t n, unsigned long line,
     int parallel, struct dk_err *e);
+
+/* Records sql (n bytes), which set database db's session: a connection
+ * that builds an index held back after it makes it first. */
+int postdata_setting(struct postdata *pd, size_t db, const char *sql, size_t n, struct dk_err *e);
 
 /* How many statements database db holds back. */
 size_t postdata_count(const struct postdata *pd, size_t db);

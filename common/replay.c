@@ -43,7 +43,18 @@ struct held {
 struct target {
 	struct pgpipe *pipe;
 	int deferring;		/* -j: its post-data began; the rest waits with it */
+	/* The tables made in its transaction, which COPY may load FROZEN
+	 * (PostgreSQL allows it for no other), until a cursor or prepared
+	 * statement would make the server refuse. */
+	struct names made_here;
+	int snapshot_held;
 };
+
+/* Each restore session's settings, made before its transaction: index
+ * builds sort in memory where the server's own setting is the built-in
+ * 64MB (an operator's setting, in the server or PGOPTIONS, stands). */
+#define SESSION_SQL "SELECT pg_catalog.set_config('maintenance_work_mem', '512MB', false) " \
+	"FROM pg_catalog.pg_settings WHERE name = 'maintenance_work_mem' AND source = 'default';"
 
 struct replay {
 	const struct replay_opts *o;
@@ -177,6 +188,16 @@ exec_aside(struct replay *rp, const char *db, const char *sql, size_t n, unsigne
 	return rc;
 }
 
+/* A statement that set the current database's session: with -j, the
+ * connections that build its indexes make it too. */
+static int
+setting(struct replay *rp, const char *sql, size_t n)
+{
+	if (rp->o->jobs <= 1)
+		return DK_OK;
+	return postdata_setting(&rp->post, rp->cur, sql, n, rp->e);
+}
+
 /* Opens a connection for the restore: checked empty unless the dump made
  * the database, in a transaction, with --role's role. */
 static int
@@ -192,8 +213,8 @@ open_db(struct replay *rp, const char *db, int made)
 	c->rows = on_rows;
 	c->arg = rp;
 	rp->cur = rp->ndbs++;
+	memset(&rp->dbs[rp->cur], 0, sizeof(rp->dbs[rp->cur]));
 	rp->dbs[rp->cur].pipe = c;
-	rp->dbs[rp->cur].deferring = 0;
 	rp->r->databases++;
 	log_trace(rp->o->log, "connected to %s", pgconn_where(c->pg));
 	if (!made) {
@@ -204,13 +225,14 @@ open_db(struct replay *rp, const char *db, int made)
 				       "into it (restore into an empty or new database with --create, or use --replace)",
 				       pgconn_where(c->pg), n, n == 1 ? "" : "s");
 	}
-	if (pgconn_exec(c->pg, "BEGIN", rp->e) != DK_OK)
+	if (pgconn_exec(c->pg, SESSION_SQL, rp->e) != DK_OK || setting(rp, SESSION_SQL, strlen(SESSION_SQL)) != DK_OK ||
+	    pgconn_exec(c->pg, "BEGIN", rp->e) != DK_OK)
 		return rp->e->status;
 	if (rp->o->role != NULL) {
 		char *q = pgconn_quote_ident(c->pg, rp->o->role), sql[600];
-		snprintf(sql, sizeof(sql), "SET ROLE %s", q != NULL ? q : "\"\"");
+		snprintf(sql, sizeof(sql), "SET ROLE %s;", q != NULL ? q : "\"\"");
 		free(q);
-		if (pgconn_exec(c->pg, sql, rp->e) != DK_OK)
+		if (pgconn_exec(c->pg, sql, rp->e) != DK_OK || setting(rp, sql, strlen(sql)) != DK_OK)
 			return rp->e->status;
 	}
 	return DK_OK;
@@ -251,6 +273,9 @@ commit_cluster_part(struct replay *rp, unsigned long line)
 			       "would commit what comes before it, and line %lu (\"%s\") is no role, tablespace or "
 			       "setting; refused", line, rp->local_line, rp->local_first);
 	rp->cluster_done = 1;
+	/* What it made is no longer made in the transaction to come. */
+	names_free(&rp->dbs[rp->cur].made_here);
+	memset(&rp->dbs[rp->cur].made_here, 0, sizeof(rp->dbs[rp->cur].made_here));
 	log_trace(rp->o->log, "committing the cluster-wide part in %s", pgconn_where(c->pg));
 	if (pgpipe_settle(c, rp->e) != DK_OK || pgconn_exec(c->pg, "COMMIT", rp->e) != DK_OK ||
 	    pgconn_exec(c->pg, "BEGIN", rp->e) != DK_OK)
@@ -458,6 +483,50 @@ copy_data(struct replay *rp, unsigned long line, const char *table)
 	}
 }
 
+/* The COPY sql (n bytes) into table with FREEZE added, malloc'ed, when
+ * the server will take it: the table was made in this transaction, is
+ * not partitioned, and no cursor or prepared statement holds a snapshot;
+ * the rows then need no freezing by VACUUM later. NULL to run sql as it is. */
+static char *
+copy_frozen(struct replay *rp, const char *sql, size_t n, const char *table)
+{
+	const struct target *t = &rp->dbs[rp->cur];
+	size_t at = stmtclass_copy_options_at(sql, n);
+	char *out;
+	int made = 0;
+
+	for (size_t i = 0; i < t->made_here.n && !made; i++)
+		made = strcmp(t->made_here.v[i], table) == 0;
+	if (!made || t->snapshot_held || at == 0 || (out = malloc(n + sizeof(" (FREEZE)"))) == NULL)
+		return NULL;
+	memcpy(out, sql, at);
+	memcpy(out + at, " (FREEZE)", sizeof(" (FREEZE)") - 1);
+	memcpy(out + at + sizeof(" (FREEZE)") - 1, sql + at, n - at);
+	out[n + sizeof(" (FREEZE)") - 1] = '\0';
+	return out;
+}
+
+/* What a statement run in the transaction tells COPY FREEZE: a table
+ * made, or a snapshot held from now on. */
+static int
+note_for_freeze(struct target *t, const char *sql, size_t n)
+{
+	int partitioned = 0, rc;
+	char *name;
+
+	if (stmtclass_holds_snapshot(sql, n)) {
+		t->snapshot_held = 1;
+		return 0;
+	}
+	if ((name = stmtclass_created_table(sql, n, &partitioned)) == NULL)
+		return 0;
+	/* PostgreSQL refuses FREEZE on a partitioned table: its rows go
+	 * to partitions it would have to check one by one. */
+	rc = partitioned ? 0 : remember(&t->made_here, name);
+	free(name);
+	return rc;
+}
+
 /* sql is NUL-terminated in the buffer in place of saved, which comes
  * back before the data is read (the buffer moves then). */
 static int
@@ -482,11 +551,14 @@ copy_in(struct replay *rp, char *sql, size_t n, unsigned long line, char saved)
 	}
 	rp->r->statements++;
 	if (!rp->o->check_only) {
-		if (pgcopy_begin(cur(rp), sql, first, line, rp->e) != DK_OK) {
+		char *frozen = copy_frozen(rp, sql, n, table);
+		rc = pgcopy_begin(cur(rp), frozen != NULL ? frozen : sql, first, line, rp->e);
+		free(frozen);
+		if (rc != DK_OK) {
 			free(table);
-			return rp->e->status;
+			return rc;
 		}
-		log_trace(rp->o->log, "dump line %lu: COPY %s", line, table);
+		log_trace(rp->o->log, "dump line %lu: COPY %s%s", line, table, frozen != NULL ? " (FREEZE)" : "");
 	}
 	sql[n] = saved;
 	rc = copy_data(rp, line, table);
@@ -530,10 +602,14 @@ run_stmt(struct replay *rp, const char *sql, size_t n, unsigned long line, enum 
 		return hold(rp, sql, n, line);
 	if (k == STMT_TABLESPACE)
 		return create_tablespace(rp, sql, n, line);
+	if (stmtclass_is_setting(sql, n) && setting(rp, sql, n) != DK_OK)
+		return rp->e->status;
 	if (rp->o->jobs > 1 && (t->deferring || k == STMT_INDEX)) {
 		t->deferring = 1;
 		return postdata_add(&rp->post, rp->cur, sql, n, line, k == STMT_INDEX, rp->e);
 	}
+	if (note_for_freeze(t, sql, n) != 0)
+		return dk_fail(rp->e, DK_EDB, "out of memory");
 	if (k == STMT_INSERT) {
 		char *name = stmtclass_name(sql, n, STMT_INSERT);
 		table = name != NULL ? table_index(rp, name, t->pipe->db) : -1;
@@ -799,8 +875,10 @@ analyze_all(struct replay *rp)
 static void
 close_all(struct replay *rp)
 {
-	for (size_t i = 0; i < rp->ndbs; i++)
+	for (size_t i = 0; i < rp->ndbs; i++) {
 		pgpipe_close(rp->dbs[i].pipe);
+		names_free(&rp->dbs[i].made_here);
+	}
 	rp->ndbs = 0;
 }
 

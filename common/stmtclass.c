@@ -430,6 +430,104 @@ stmtclass_name(const char *sql, size_t n, enum stmt_kind k)
 	}
 }
 
+/* ---- what the restore may do faster ---- */
+
+char *
+stmtclass_created_table(const char *sql, size_t n, int *partitioned)
+{
+	struct walk wk;
+	struct tok t, prev = { TOK_END, NULL, 0, 0 };
+	char *name;
+
+	walk_init(&wk, sql, n, 1);
+	t = walk_next(&wk);
+	if (!tok_is(&t, "CREATE"))
+		return NULL;
+	t = walk_next(&wk);
+	if (tok_is(&t, "UNLOGGED"))
+		t = walk_next(&wk);
+	if (!tok_is(&t, "TABLE"))
+		return NULL;
+	/* IF NOT EXISTS may find a table made before the transaction. */
+	if ((name = read_relname(&wk)) == NULL || strcasecmp(name, "IF") == 0) {
+		free(name);
+		return NULL;
+	}
+	*partitioned = 0;
+	while ((t = walk_next(&wk)).type != TOK_END) {
+		if (t.depth == 0 && tok_is(&prev, "PARTITION") && tok_is(&t, "BY"))
+			*partitioned = 1;
+		prev = t;
+	}
+	return name;
+}
+
+size_t
+stmtclass_copy_options_at(const char *sql, size_t n)
+{
+	struct walk wk;
+	struct tok t;
+	size_t at;
+	int from = 0;
+
+	if (stmtclass_kind(sql, n) != STMT_COPY)
+		return 0;
+	t = copy_target(sql, n, 1, &from);
+	if (!from || !tok_is(&t, "STDIN"))
+		return 0;
+	at = (size_t)(t.p + t.n - sql);
+	walk_init(&wk, sql + at, n - at, 1);
+	t = walk_next(&wk);
+	if (tok_is_punct(&t, ';'))
+		t = walk_next(&wk);
+	return t.type == TOK_END ? at : 0;
+}
+
+int
+stmtclass_holds_snapshot(const char *sql, size_t n)
+{
+	struct tok w[NWORDS];
+
+	first_tokens(sql, n, w);
+	return tok_is(&w[0], "DECLARE") || (tok_is(&w[0], "PREPARE") && !tok_is(&w[1], "TRANSACTION"));
+}
+
+/* pg_dump's SELECT pg_catalog.set_config('name', 'value', false): that
+ * call and nothing else, so that repeating it repeats no other work. */
+static int
+is_set_config(const char *sql, size_t n)
+{
+	static const char *const shape[] = { "SELECT", "pg_catalog", ".", "set_config", "(", "'", ",", "'", ",",
+					     "w", ")", ";" };
+	struct walk wk;
+	struct tok t;
+	size_t i;
+
+	walk_init(&wk, sql, n, 1);
+	for (i = 0; (t = walk_next(&wk)).type != TOK_END; i++) {
+		const char *want = i < sizeof(shape) / sizeof(shape[0]) ? shape[i] : NULL;
+		int ok = want == NULL ? 0 : *want == '\'' ? t.type == TOK_STRING :
+		    strcmp(want, "w") == 0 ? tok_is(&t, "false") || tok_is(&t, "true") :
+		    ispunct((unsigned char)*want) ? tok_is_punct(&t, *want) : tok_is(&t, want);
+		if (!ok)
+			return 0;
+	}
+	return i >= sizeof(shape) / sizeof(shape[0]) - 1;
+}
+
+int
+stmtclass_is_setting(const char *sql, size_t n)
+{
+	struct tok w[NWORDS];
+
+	first_tokens(sql, n, w);
+	if (tok_is(&w[0], "RESET"))
+		return 1;
+	if (tok_is(&w[0], "SET"))
+		return !tok_is(&w[1], "LOCAL") && !tok_is(&w[1], "TRANSACTION") && !tok_is(&w[1], "CONSTRAINTS");
+	return is_set_config(sql, n);
+}
+
 void
 stmtclass_first_line(const char *text, size_t n, char *out)
 {

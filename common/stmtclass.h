@@ -40,6 +40,27 @@ char *stmtclass_name(const char *sql, size_t n, enum stmt_kind k);
  * session settings): what may commit before the dump is verified. */
 int stmtclass_cluster_wide(const char *sql, size_t n, enum stmt_kind k);
 
+/* The table a CREATE TABLE or CREATE UNLOGGED TABLE makes, named as the
+ * dump writes it (schema.name, quotes kept, as stmtclass_name names a
+ * COPY's), malloc'ed; NULL for any other statement. *partitioned is 1 for
+ * a partitioned table (PARTITION BY), which COPY FREEZE refuses. */
+char *stmtclass_created_table(const char *sql, size_t n, int *partitioned);
+
+/* Where a COPY ... FROM stdin may take an option list: the offset just
+ * past its stdin when nothing but the ';' follows (pg_dump's spelling);
+ * 0 when it has options of its own or is no such COPY. */
+size_t stmtclass_copy_options_at(const char *sql, size_t n);
+
+/* 1 for what leaves a snapshot or portal registered in the transaction
+ * (DECLARE of a cursor, PREPARE), after which COPY FREEZE is refused. */
+int stmtclass_holds_snapshot(const char *sql, size_t n);
+
+/* 1 for a statement that only sets the session (SET, RESET, SET SESSION
+ * AUTHORIZATION, pg_dump's SELECT pg_catalog.set_config(...)): what
+ * another connection must repeat to build the dump's indexes as its own
+ * session would. SET LOCAL, SET TRANSACTION and SET CONSTRAINTS do not. */
+int stmtclass_is_setting(const char *sql, size_t n);
+
 /* The statement's first line into out[STMT_SNIP], cut with "..." when long. */
 void stmtclass_first_line(const char *sql, size_t n, char *out);
 

@@ -98,7 +98,7 @@ check_random(void)
 	static const char alphabet[] = "'\"$-/*()\\ \nEUe&a_;COPYFROMprogram.";
 	char buf[64], words[STMT_SNIP];
 	unsigned seed = 1;
-	int calls = 0;
+	int calls = 0, part = 0;
 
 	for (int i = 0; i < 20000; i++) {
 		size_t n = (size_t)(i % (int)sizeof(buf));
@@ -116,10 +116,84 @@ check_random(void)
 		calls += stmtclass_kind(buf_heap, n) <= STMT_PROGRAM;
 		stmtclass_words(buf_heap, n, words);
 		calls += stmtclass_cluster_wide(buf_heap, n, STMT_OTHER) >= 0;
+		free(stmtclass_created_table(buf_heap, n, &part));
+		part += (int)stmtclass_copy_options_at(buf_heap, n) + stmtclass_holds_snapshot(buf_heap, n) +
+		    stmtclass_is_setting(buf_heap, n);
 		free(buf_heap);
 	}
 	CHECK(calls == 40000, "20000 random statements classified without reading past them");
 }
+
+/* Names as pg_dump writes them: plain, quoted with what needs quoting
+ * (blanks, capitals, keywords, quotes, semicolons, parentheses), and
+ * non-ASCII, quoted or not. */
+static const char *const schemas[] = { "public", "\"Odd Schema\"", "\"a\"\"b\"", "schéma", "\"from\"" };
+static const char *const tables[] = { "t", "\"Mixed Case\"", "\"semi;col\"", "\"x)y(\"", "tâble", "\"stdin\"",
+				      "\"partition\"", "\"FREEZE\"", "\"日本\"" };
+static const char *const columns[] = { "", " (a)", " (a, \"b c\", \"from\")", " (\"x)y\", partition, \"stdin\")",
+				       " (\"quote\"\"d\", ünï)" };
+
+/* The CREATE TABLE pg_dump writes for cols (" (a, b)", or "" for one
+ * column id) into out. */
+static void
+dump_create(char *out, size_t size, const char *name, const char *cols, int unlogged, int partitioned)
+{
+	char defs[256];
+	size_t o = 0;
+	const char *p = *cols != '\0' ? cols + 2 : "id)";
+
+	/* "(a, b)" becomes "a integer, b integer". */
+	while (*p != '\0' && *p != ')' && o + 16 < sizeof(defs)) {
+		size_t len = *p == '"' ? strcspn(p + 1, "\"") + 2 : strcspn(p, ",)");
+		while (*p == '"' && p[len - 1] == '"' && p[len] == '"')	/* a doubled quote */
+			len += strcspn(p + len + 1, "\"") + 2;
+		o += (size_t)snprintf(defs + o, sizeof(defs) - o, "%s    %.*s integer", o > 0 ? ",\n" : "", (int)len, p);
+		p += len;
+		p += strspn(p, ", ");
+	}
+	snprintf(out, size, "CREATE %sTABLE %s (\n%s\n)%s;", unlogged ? "UNLOGGED " : "", name, defs,
+		 partitioned ? "\nPARTITION BY RANGE (a)" : "");
+}
+
+/* Every COPY pg_dump writes, for every kind of name: the CREATE TABLE
+ * names the table as the COPY does, says whether it is partitioned, and
+ * the COPY takes its option list right after its stdin. */
+static void
+check_freeze_family(void)
+{
+	char name[128], create[512], copy[512];
+	int n = 0, bad = 0;
+
+	for (size_t s = 0; s < sizeof(schemas) / sizeof(schemas[0]); s++)
+		for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
+			for (size_t c = 0; c < sizeof(columns) / sizeof(columns[0]); c++)
+				for (int v = 0; v < 4; v++) {
+					int part = -1;
+					size_t at;
+					char *made, *copied;
+					snprintf(name, sizeof(name), "%s.%s", schemas[s], tables[t]);
+					dump_create(create, sizeof(create), name, columns[c], v & 1, v >> 1);
+					snprintf(copy, sizeof(copy), "COPY %s%s FROM stdin;", name, columns[c]);
+					made = stmtclass_created_table(create, strlen(create), &part);
+					copied = stmtclass_name(copy, strlen(copy), STMT_COPY);
+					at = stmtclass_copy_options_at(copy, strlen(copy));
+					n++;
+					if (made == NULL || copied == NULL || strcmp(made, name) != 0 ||
+					    strcmp(copied, name) != 0 || part != v >> 1 || at != strlen(copy) - 1 ||
+					    strncmp(copy + at - 5, "stdin", 5) != 0) {
+						if (bad++ < 5)
+							printf("# %s / %s: made %s, copied %s, part %d, at %zu\n", create,
+							       copy, made, copied, part, at);
+					}
+					free(made);
+					free(copied);
+				}
+	CHECK(bad == 0, "%d generated CREATE TABLE and COPY pairs name the same table, FREEZE goes after "
+	      "stdin (%d wrong)", n, bad);
+}
+
+/* A literal statement and its length. */
+#define SQL(lit) lit, sizeof(lit) - 1
 
 /* stmtclass_name's answer compared with want (NULL for none). */
 static int
@@ -181,6 +255,38 @@ main(void)
 
 	check_spellings();
 	check_random();
+	check_freeze_family();
+	{
+		int part = 0;
+		char *name = stmtclass_created_table(SQL("CREATE TABLE IF NOT EXISTS public.t (a int);"), &part);
+		CHECK(name == NULL, "CREATE TABLE IF NOT EXISTS may find a table made before: no FREEZE");
+		free(name);
+		name = stmtclass_created_table(SQL("CREATE TEMP TABLE t (a int);"), &part);
+		CHECK(name == NULL, "nor a temporary table");
+		name = stmtclass_created_table(SQL("CREATE TABLE public.m PARTITION OF public.p FOR VALUES IN (1)\n"
+					       "PARTITION BY LIST (b);"), &part);
+		CHECK(name != NULL && part == 1, "a partition that is partitioned itself is partitioned");
+		free(name);
+		name = stmtclass_created_table(SQL("CREATE TABLE public.m PARTITION OF public.p FOR VALUES IN (1);"),
+					       &part);
+		CHECK(name != NULL && part == 0, "a leaf partition is not");
+		free(name);
+	}
+	CHECK(stmtclass_copy_options_at(SQL("COPY t FROM stdin WITH (FORMAT csv);")) == 0 &&
+	    stmtclass_copy_options_at(SQL("COPY t FROM stdin CSV;")) == 0, "a COPY with options of its own is kept");
+	CHECK(stmtclass_copy_options_at(SQL("COPY t TO stdout;")) == 0 &&
+	    stmtclass_copy_options_at(SQL("COPY t FROM '/f';")) == 0, "no option list for other COPYs");
+	CHECK(stmtclass_copy_options_at(SQL("copy t from STDIN")) == 17, "nor a ';' needed");
+	CHECK(stmtclass_holds_snapshot(SQL("DECLARE c CURSOR WITH HOLD FOR SELECT 1;")) &&
+	    stmtclass_holds_snapshot(SQL("prepare q AS SELECT 1;")) &&
+	    !stmtclass_holds_snapshot(SQL("PREPARE TRANSACTION 'x';")), "a cursor or prepared statement stops FREEZE");
+	CHECK(stmtclass_is_setting(SQL("SET search_path = '';")) && stmtclass_is_setting(SQL("RESET ALL;")) &&
+	    stmtclass_is_setting(SQL("SET SESSION AUTHORIZATION app;")) &&
+	    stmtclass_is_setting(SQL("SELECT pg_catalog.set_config('search_path', '', false);")),
+	    "settings -j repeats on its connections");
+	CHECK(!stmtclass_is_setting(SQL("SET LOCAL a = 1;")) && !stmtclass_is_setting(SQL("SET CONSTRAINTS ALL DEFERRED;")) &&
+	    !stmtclass_is_setting(SQL("SELECT pg_catalog.set_config('a', 'b', false), pg_sleep(1);")) &&
+	    !stmtclass_is_setting(SQL("SELECT 1;")), "what is no session setting, or does more, is not repeated");
 	CHECK(kind("\"COMMIT\";") == STMT_OTHER, "a quoted identifier is no keyword");
 	CHECK(kind("SELECT 'ROLLBACK';") == STMT_OTHER && kind("/* ROLLBACK */ SELECT 1;") == STMT_OTHER,
 	    "nor is a string or a comment");
