@@ -144,11 +144,22 @@ pg_as_owner "$PGBIN/pg_ctl" -D "$R/data" -m immediate stop >/dev/null 2>&1
 # recorded checksum kept): recovery must stop, never promote
 aws s3 cp --recursive --quiet "s3://$B/wal/" "s3://$B/bad/"
 r2get "s3://$B/wal/$target_wal.gz" >"$T/seg.gz"
+sum=$(gzip -dc <"$T/seg.gz" | sha256sum | cut -d' ' -f1)
+# A flipped byte in a run of zeros can decode to the same zeros (a copy
+# from distance 2 instead of 1): flip from the middle on until the segment
+# no longer decodes to what was archived, so that the archive truly lies.
 python3 -c '
-import sys
-d = bytearray(open(sys.argv[1], "rb").read()); d[len(d) // 2] ^= 0x55
-open(sys.argv[1], "wb").write(d)' "$T/seg.gz"
-sum=$(r2get "s3://$B/wal/$target_wal.gz" | gzip -dc | sha256sum | cut -d' ' -f1)
+import hashlib, sys, zlib
+d = bytes(open(sys.argv[1], "rb").read())
+for i in range(len(d) // 2, len(d) - 8):
+	b = bytearray(d); b[i] ^= 0x55
+	try:
+		out = zlib.decompress(bytes(b), 31)
+	except zlib.error:
+		break
+	if hashlib.sha256(out).hexdigest() != sys.argv[2]:
+		break
+open(sys.argv[1], "wb").write(b)' "$T/seg.gz" "$sum"
 aws s3api put-object --bucket $B --key "bad/$target_wal.gz" --body "$T/seg.gz" \
 	--metadata "sha256=$sum" >/dev/null
 r2get "s3://$B/bad/$target_wal.gz" >"$T/seg.stored"
