@@ -91,7 +91,8 @@ bench_figures() {
 
 bench_emit() {	# bench_emit PROGRAM AGAINST WHAT OURS THEIRS RATIO TARGET
 	local met; met=$(bench_judge "$6" "$7")
-	printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$met" \
+	# A pipe in a cell ("gzip -1 | r2put") would split the markdown row.
+	printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "${1//|/\\|}" "${2//|/\\|}" "$3" "$4" "$5" "$6" "$7" "$met" \
 		>>"$BENCH_DIR/rows.md"
 	python3 -c 'import json, sys
 k = ["program", "against", "measure", "ours", "theirs", "value", "target", "met"]
