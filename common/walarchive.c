@@ -2,9 +2,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #include "buf.h"
+#include "gzcheck.h"
 #include "lsfetch.h"
 #include "vec.h"
 #include "walarchive.h"
@@ -331,29 +331,26 @@ int
 walarchive_gunzip(const void *data, size_t len, size_t max, struct buf *out,
     struct dk_err *e)
 {
-	z_stream z = { 0 };
-	int zr;
+	struct gzcheck g;
+	size_t used = 0, taken, made;
+	int rc;
 
 	buf_reset(out);
 	if (buf_reserve(out, max + 1) != 0)
 		return dk_fail(e, DK_EIO, "out of memory");
-	if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
-		return dk_fail(e, DK_EIO, "out of memory for zlib");
-	z.next_in = (Bytef *)(uintptr_t)data;
-	z.avail_in = (uInt)len;
-	z.next_out = (Bytef *)out->p;
-	z.avail_out = (uInt)max;
-	do
-		zr = inflate(&z, Z_SYNC_FLUSH);
-	while (zr == Z_OK && z.avail_in > 0 && z.avail_out > 0);
-	out->len = max - z.avail_out;
+	if ((rc = gzcheck_init(&g, NULL, 0, e)) != DK_OK)
+		return rc;
+	/* The start of a stream is enough: the input or the room running
+	 * out ends the read, not a fault. */
+	do {
+		rc = gzcheck_read(&g, (const char *)data + used, len - used, &taken,
+		    out->p + out->len, max - out->len, &made, e);
+		used += taken;
+		out->len += made;
+	} while (rc == DK_OK && out->len < max && (taken > 0 || made > 0));
 	out->p[out->len] = '\0';
-	inflateEnd(&z);
-	/* The start of a stream is enough: Z_BUF_ERROR is input or room
-	 * running out, not a fault. */
-	if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR)
-		return dk_fail(e, DK_EDATA, "not gzip data (%s)", z.msg ? z.msg : "zlib error");
-	return DK_OK;
+	gzcheck_free(&g);
+	return rc;
 }
 
 /* The prefix as walpush writes under it: "" or ending in '/'. */

@@ -105,7 +105,8 @@ int walarchive_list_expired(struct s3_client *c, const struct objname *wal, cons
     void (*entry)(void *arg, const struct s3_entry *en), void *arg, struct dk_err *e);
 
 /* Inflates the gzip data (of len bytes, possibly only the start of a
- * stream) into out, at most max bytes of it. DK_EDATA when it is not gzip. */
+ * stream) into out, at most max bytes of it, through the one gzip reader.
+ * DK_EDATA when it is not gzip. */
 struct buf;
 int walarchive_gunzip(const void *data, size_t len, size_t max, struct buf *out,
     struct dk_err *e);
