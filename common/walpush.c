@@ -18,6 +18,7 @@
 #include "vec.h"
 #include "wal.h"
 #include "walpush.h"
+#include "walstate.h"
 
 #define WP_PACK_THREADS 8
 
@@ -241,20 +242,6 @@ items_pack(struct wp_item *items, size_t n, int level)
 		pthread_join(tid[--k], NULL);
 }
 
-/* The state file: what an earlier call stored for a segment, so that the
- * call PostgreSQL makes for it later need not ask the service again. */
-struct wp_state {
-	char *dir;			/* PGWAL/.walpush, NULL without one */
-};
-
-static char *
-state_file(const struct wp_state *s, const char *name)
-{
-	char *p;
-
-	return asprintf(&p, "%s/%s", s->dir, name) < 0 ? NULL : p;
-}
-
 static int
 state_line(const struct wp_item *it, char *line, size_t size)
 {
@@ -266,67 +253,21 @@ state_line(const struct wp_item *it, char *line, size_t size)
 /* Whether an earlier call stored this very file (size, mtime and SHA-256)
  * under the same object; the entry is used up either way. */
 static int
-state_take(const struct wp_state *s, const struct wp_item *it)
+item_state_take(const struct walstate *s, const struct wp_item *it)
 {
-	char want[2048], got[2048] = "";
-	char *p;
-	FILE *f;
-	int same = 0;
+	char line[2048];
 
-	if (s->dir == NULL || (p = state_file(s, it->name)) == NULL)
-		return 0;
-	if ((f = fopen(p, "re")) != NULL) {
-		state_line(it, want, sizeof(want));
-		same = fgets(got, sizeof(got), f) != NULL && strcmp(got, want) == 0;
-		fclose(f);
-		unlink(p);
-	}
-	free(p);
-	return same;
+	state_line(it, line, sizeof(line));
+	return walstate_take(s, it->name, line);
 }
 
-/* Best effort: without it the later call only asks the service again. */
 static void
-state_put(const struct wp_state *s, const struct wp_item *it)
+item_state_put(const struct walstate *s, const struct wp_item *it)
 {
-	char line[2048], *p, *tmp = NULL;
-	int fd, len;
+	char line[2048];
 
-	if (s->dir == NULL || (p = state_file(s, it->name)) == NULL)
-		return;
-	if (asprintf(&tmp, "%s.tmp", p) >= 0 &&
-	    (fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)) >= 0) {
-		len = state_line(it, line, sizeof(line));
-		if (write(fd, line, (size_t)len) == len && close(fd) == 0)
-			rename(tmp, p);
-		else
-			close(fd);
-		unlink(tmp);
-	}
-	free(tmp);
-	free(p);
-}
-
-/* Drops entries whose segment PostgreSQL has removed or recycled. */
-static void
-state_prune(const struct wp_state *s, const char *waldir)
-{
-	DIR *d;
-	struct dirent *de;
-	char path[4096];
-
-	if (s->dir == NULL || (d = opendir(s->dir)) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", waldir, de->d_name);
-		if (access(path, F_OK) != 0) {
-			snprintf(path, sizeof(path), "%s/%s", s->dir, de->d_name);
-			unlink(path);
-		}
-	}
-	closedir(d);
+	state_line(it, line, sizeof(line));
+	walstate_put(s, it->name, line);
 }
 
 static int
@@ -471,20 +412,9 @@ wal_dir_of(const char *path)
 	return dir;
 }
 
-/* Whether an earlier call left an entry for name. */
-static int
-state_has(const struct wp_state *s, const char *name)
-{
-	char *p = s->dir != NULL ? state_file(s, name) : NULL;
-	int known = p != NULL && access(p, F_OK) == 0;
-
-	free(p);
-	return known;
-}
-
 /* Opens the segments to push ahead into items[1..]; returns how many. */
 static size_t
-ahead_load(const struct wp_state *st, const char *waldir, const struct wp_item *asked,
+ahead_load(const struct walstate *st, const char *waldir, const struct wp_item *asked,
     const struct objname *dest, const struct walpush_opts *o, struct wp_item *items)
 {
 	char **names, path[4096];
@@ -493,7 +423,7 @@ ahead_load(const struct wp_state *st, const char *waldir, const struct wp_item *
 
 	for (size_t i = 0; i < n; i++) {
 		struct wp_item *it = &items[k];
-		int known = state_has(st, names[i]);
+		int known = walstate_has(st, names[i]);
 		snprintf(path, sizeof(path), "%s/%s", waldir, names[i]);
 		free(names[i]);
 		if (known)
@@ -531,32 +461,12 @@ ahead_drop_failed(struct wp_item *items, size_t n)
 	return k;
 }
 
-static void
-state_open(struct wp_state *st, const char *waldir)
-{
-	char path[4096];
-	struct stat sb;
-
-	st->dir = NULL;
-	snprintf(path, sizeof(path), "%s/archive_status", waldir);
-	if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode))
-		return;		/* not PostgreSQL's pg_wal: nothing to look ahead in */
-	if (asprintf(&st->dir, "%s/" WALPUSH_STATE_DIR, waldir) < 0) {
-		st->dir = NULL;
-		return;
-	}
-	if (mkdir(st->dir, 0777) != 0 && errno != EEXIST) {
-		free(st->dir);
-		st->dir = NULL;
-	}
-}
-
 int
 walpush_run(struct s3_client *c, const struct objname *dest, const char *path,
     const struct walpush_opts *o, struct walpush_result *r, struct dk_err *e)
 {
 	struct wp_item *items;
-	struct wp_state st = { NULL };
+	struct walstate st = { NULL };
 	char *waldir;
 	size_t n = 1;
 	int rc;
@@ -567,15 +477,15 @@ walpush_run(struct s3_client *c, const struct objname *dest, const char *path,
 		free(items);
 		return dk_fail(e, DK_EIO, "out of memory");
 	}
-	state_open(&st, waldir);
+	walstate_open(&st, waldir);
 	if ((rc = item_init(&items[0], path, dest, e)) != DK_OK ||
 	    (rc = item_open(&items[0], e)) != DK_OK)
 		goto out;
 	/* Pushed ahead earlier: hashed to be checked, not compressed. */
-	if (state_has(&st, items[0].name)) {
+	if (walstate_has(&st, items[0].name)) {
 		if ((rc = item_read(&items[0], 0, e)) != DK_OK)
 			goto out;
-		if (state_take(&st, &items[0])) {
+		if (item_state_take(&st, &items[0])) {
 			r->remembered = 1;
 			log_trace(o->log, "%s: pushed ahead earlier as s3://%s/%s, unchanged since",
 			    path, items[0].obj.bucket, items[0].obj.key);
@@ -583,7 +493,7 @@ walpush_run(struct s3_client *c, const struct objname *dest, const char *path,
 		}
 	}
 	if (st.dir != NULL && o->lookahead > 0) {
-		state_prune(&st, waldir);
+		walstate_prune(&st, waldir);
 		n += ahead_load(&st, waldir, &items[0], dest, o, items + 1);
 	}
 	items_pack(items, n, o->level);
@@ -597,7 +507,7 @@ walpush_run(struct s3_client *c, const struct objname *dest, const char *path,
 		goto out;
 	for (size_t i = 1; i < n; i++) {
 		if (items[i].err.status == DK_OK) {
-			state_put(&st, &items[i]);
+			item_state_put(&st, &items[i]);
 			r->ahead++;
 		} else {
 			log_trace(o->log, "pushing ahead: %s", items[i].err.msg);
