@@ -104,6 +104,9 @@ plant "$D" "$(seg 1 5).partial"
 plant "$D" 00000002.history "$(printf '1\t0/5000028\tbefore 2026-11-30 09:41:00+00\n')"
 for s in $(seq 5 9); do plant "$D" "$(seg 2 $s)"; done
 aws s3 cp --recursive --quiet "$D" "s3://$B/tl/"
+# The copy runs in parallel, in no order: the last segment, written again
+# after it, is the newest file for certain.
+aws s3 cp --quiet "$D/$(seg 2 9).gz" "s3://$B/tl/$(seg 2 9).gz"
 judge "across a timeline switch: 1/2..4, then 2/5..9" 0 \
 	"^WAL OK - newest 000000020000000000000009: .* 8 of 8 segments from 000000010000000000000002 to 000000020000000000000009, timeline 2 " \
 	"timeline=2 segments_expected=8 newest_segment=000000020000000000000009" \
