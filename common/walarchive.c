@@ -328,7 +328,7 @@ walarchive_check(const struct walarchive *a, const char *start, struct walarchiv
 }
 
 int
-walarchive_gunzip(const void *data, size_t len, size_t max, struct buf *out,
+walarchive_gunzip(const void *data, size_t len, size_t max, int whole, struct buf *out,
     struct dk_err *e)
 {
 	struct gzcheck g;
@@ -340,14 +340,19 @@ walarchive_gunzip(const void *data, size_t len, size_t max, struct buf *out,
 		return dk_fail(e, DK_EIO, "out of memory");
 	if ((rc = gzcheck_init(&g, NULL, 0, e)) != DK_OK)
 		return rc;
-	/* The start of a stream is enough: the input or the room running
-	 * out ends the read, not a fault. */
+	/* For the start of a stream, the input or the room running out ends
+	 * the read, not a fault. */
 	do {
 		rc = gzcheck_read(&g, (const char *)data + used, len - used, &taken,
 		    out->p + out->len, max - out->len, &made, e);
 		used += taken;
 		out->len += made;
 	} while (rc == DK_OK && out->len < max && (taken > 0 || made > 0));
+	/* A whole file read in part would be trusted for what it lacks. */
+	if (rc == DK_OK && whole && out->len == max)
+		rc = dk_fail(e, DK_EDATA, "larger than %zu bytes inflated", max);
+	else if (rc == DK_OK && whole)
+		rc = gzcheck_finish(&g, e);
 	out->p[out->len] = '\0';
 	gzcheck_free(&g);
 	return rc;
@@ -383,7 +388,7 @@ load_history(struct s3_client *c, const struct objname *wal, const char *prefix,
 	if (rc == DK_ENOTFOUND)
 		rc = dk_refail(e, DK_EDATA, "timeline %u has segments but no history file "
 		    "s3://%s/%s: recovery cannot follow it", a->newest_tli, h.bucket, h.key);
-	if (rc == DK_OK && (rc = walarchive_gunzip(gz.p, gz.len, HISTORY_MAX, &text, e)) != DK_OK)
+	if (rc == DK_OK && (rc = walarchive_gunzip(gz.p, gz.len, HISTORY_MAX, 1, &text, e)) != DK_OK)
 		dk_err_object(e, "s3://%s/%s", h.bucket, h.key);
 	if (rc == DK_OK && (rc = walarchive_set_history(a, text.p, text.len, e)) != DK_OK)
 		dk_err_object(e, "s3://%s/%s", h.bucket, h.key);

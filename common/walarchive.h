@@ -104,11 +104,12 @@ int walarchive_load(struct s3_client *c, const struct objname *wal, struct walar
 int walarchive_list_expired(struct s3_client *c, const struct objname *wal, const char *start,
     void (*entry)(void *arg, const struct s3_entry *en), void *arg, struct dk_err *e);
 
-/* Inflates the gzip data (of len bytes, possibly only the start of a
- * stream) into out, at most max bytes of it, through the one gzip reader.
- * DK_EDATA when it is not gzip. */
+/* Inflates the gzip data into out, at most max bytes of it, through the
+ * one gzip reader. Without whole, data may be only the start of a stream;
+ * with it, the stream must be whole (CRC and length checked) and inflate
+ * to less than max. DK_EDATA when it is not gzip or not whole. */
 struct buf;
-int walarchive_gunzip(const void *data, size_t len, size_t max, struct buf *out,
+int walarchive_gunzip(const void *data, size_t len, size_t max, int whole, struct buf *out,
     struct dk_err *e);
 
 #endif

@@ -205,7 +205,7 @@ walbase_read(struct s3_client *c, const struct objname *name, struct walbase_lab
 	}
 	snprintf(l->key, sizeof(l->key), "s3://%s/%s", n.bucket, n.key);
 	if ((rc = read_head(c, &n, &gz, e)) == DK_OK &&
-	    (rc = walarchive_gunzip(gz.p, gz.len, HEAD_TAR_MAX, &tar, e)) == DK_OK)
+	    (rc = walarchive_gunzip(gz.p, gz.len, HEAD_TAR_MAX, 0, &tar, e)) == DK_OK)
 		rc = walbase_label_from_tar(tar.p, tar.len, l, e);
 	if (rc != DK_OK && e->object[0] == '\0')
 		dk_err_object(e, "%s", l->key);

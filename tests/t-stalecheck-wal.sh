@@ -111,6 +111,33 @@ judge "across a timeline switch: 1/2..4, then 2/5..9" 0 \
 	"^WAL OK - newest 000000020000000000000009: .* 8 of 8 segments from 000000010000000000000002 to 000000020000000000000009, timeline 2 " \
 	"timeline=2 segments_expected=8 newest_segment=000000020000000000000009" \
 	-- --base "s3://$B/base/b1.tar.gz" "s3://$B/tl"
+# Every truncation of the history file, and each byte of its trailer (CRC
+# and length) flipped: UNKNOWN naming it, never a judgement from part of
+# the history.
+H=$D/00000002.history.gz
+hlen=$(stat -c %s "$H")
+: >"$T/bad"
+history_refused() {	# CASE: the damaged history in $T/history.gz
+	aws s3 cp --quiet "$T/history.gz" "s3://$B/tl/00000002.history.gz"
+	run leaks_unchecked stalecheck --wal "s3://$B/tl"
+	[ "$RC" = 3 ] && grep -q "^WAL UNKNOWN - .*s3://$B/tl/00000002.history.gz" "$T/out" ||
+		echo "$1: exit $RC: $(cat "$T/out")" >>"$T/bad"
+}
+for ((cut = 1; cut < hlen; cut++)); do
+	head -c "$cut" "$H" >"$T/history.gz"
+	history_refused "cut at $cut"
+done
+for ((i = hlen - 8; i < hlen; i++)); do
+	python3 -c 'import sys; b = bytearray(open(sys.argv[1], "rb").read()); b[int(sys.argv[2])] ^= 1; sys.stdout.buffer.write(b)' \
+		"$H" "$i" >"$T/history.gz"
+	history_refused "trailer byte $i flipped"
+done
+check_eq "$((hlen - 1)) truncations and 8 flipped trailer bytes of the history file: each UNKNOWN, naming it" "" \
+	"$(head -c 1500 "$T/bad")"
+aws s3 cp --quiet "$H" "s3://$B/tl/00000002.history.gz"
+judge "... the history file whole again: OK" 0 "^WAL OK - newest 00000002.history: .* 8 of 8 segments from 000000010000000000000002 to 000000020000000000000009, timeline 2 " "timeline=2 segments_expected=8" \
+	-- --base "s3://$B/base/b1.tar.gz" "s3://$B/tl"
+
 aws s3 rm --quiet "s3://$B/tl/$(seg 2 5).gz"
 judge "... the new timeline's switch segment deleted: CRITICAL, though timeline 1 has its number" 2 \
 	"^WAL CRITICAL - segment 000000020000000000000005 is missing " \
