@@ -197,6 +197,20 @@ judge_wal(struct s3_client *c, const struct settings *set, const struct objname 
 	return DK_OK;
 }
 
+/* UNKNOWN for the error: its object named first, so that the alert says
+ * which file could not be read. */
+static void
+unknown_from(struct staleness_result *r, const struct dk_err *e)
+{
+	char why[sizeof(e->object) + sizeof(e->msg) + 2];
+
+	if (e->object[0] != '\0' && strstr(e->msg, e->object) == NULL)
+		snprintf(why, sizeof(why), "%s: %s", e->object, e->msg);
+	else
+		snprintf(why, sizeof(why), "%s", e->msg);
+	staleness_unknown(r, why);
+}
+
 /* Options that judge backups, or a WAL archive, alone: 1 when one was
  * given in the wrong mode (said on stderr). */
 static int
@@ -301,7 +315,7 @@ main(int argc, char **argv)
 			return cli_fail(&e);
 		}
 		cli_fail(&e);
-		staleness_unknown(&result, e.msg);
+		unknown_from(&result, &e);
 		result.wal.on = wal;
 	} else if (result.state == STALE_UNKNOWN) {
 		fprintf(stderr, "%s: %s\n", cli_prog, result.problems[0]);
