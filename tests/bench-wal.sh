@@ -150,12 +150,13 @@ wal_pgbr_start() {
 # through tests/s3tls.py; says why where it does not.
 wal_pgbr_s3() {
 	local s3
-	wal_pgbr_tls || {
+	. "$TOP/tests/s3tls.sh"
+	s3tls_start "$WB" || {
 		echo "  pgBackRest cannot reach the test server: no TLS in front of it: $(tail -1 "$WB/s3tls.log")"
 		return 1
 	}
 	s3="pgbackrest --config=$WB/pgbackrest.conf --stanza=bench --repo1-type=s3
-		--repo1-s3-endpoint=127.0.0.1 --repo1-storage-port=$PGBR_TLS_PORT
+		--repo1-s3-endpoint=127.0.0.1 --repo1-storage-port=$S3TLS_PORT
 		--repo1-storage-verify-tls=n --repo1-s3-uri-style=path --repo1-s3-bucket=walbench
 		--repo1-s3-region=us-east-1 --repo1-path=/%r"
 	s3=$(echo $s3)
@@ -164,7 +165,7 @@ wal_pgbr_s3() {
 	export PGBACKREST_REPO1_S3_KEY_SECRET=$AWS_SECRET_ACCESS_KEY
 	if ! wal_pgbr_stanza "$s3" probe || ! wal_pgbr_probe "$s3" push; then
 		echo "  pgBackRest cannot use the test server: $(wal_pgbr_why)"
-		kill "$PGBR_TLS_PID"; PGBR_TLS_PID=
+		s3tls_stop
 		return 1
 	fi
 	PGBR_PUSH=$s3 PGBR_PUSH_WHERE="S3 through s3tls.py"
@@ -181,25 +182,6 @@ wal_pgbr_s3() {
 	esac
 	echo "  archive-push is measured on the test server; archive-get with a repository on local"
 	echo "  disk instead (no network: in its favour)."
-}
-
-# wal_pgbr_tls: starts tests/s3tls.py with a new self-signed certificate;
-# sets PGBR_TLS_PID and PGBR_TLS_PORT.
-wal_pgbr_tls() {
-	local i
-	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
-		-keyout "$WB/tls.key" -out "$WB/tls.crt" >"$WB/s3tls.log" 2>&1 || return 1
-	python3 "$TOP/tests/s3tls.py" "$S3_PORT" "$WB/tls.crt" "$WB/tls.key" \
-		>"$WB/s3tls.port" 2>"$WB/s3tls.log" &
-	PGBR_TLS_PID=$!
-	for i in $(seq 1 100); do
-		PGBR_TLS_PORT=$(cat "$WB/s3tls.port")
-		[ -n "$PGBR_TLS_PORT" ] && return 0
-		kill -0 "$PGBR_TLS_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	PGBR_TLS_PID=
-	return 1
 }
 
 # wal_pgbr_stanza CMD RUN: a pgBackRest repository for the run RUN.
@@ -326,7 +308,7 @@ bench_wal() {
 		wal_peers_install || exit 1
 		wal_generate "$WAL_CACHE" "$WAL_SEGS" || exit 1
 		WB=$(mktemp -d "$TOP/build/bench-wal.XXXXXX") || exit 1
-		trap 's3_stop; [ -n "${PGBR_TLS_PID:-}" ] && kill "$PGBR_TLS_PID"; rm -rf "$WB"' EXIT
+		trap 's3_stop; [ -n "${S3TLS_PID:-}" ] && kill "$S3TLS_PID"; rm -rf "$WB"' EXIT
 		s3_start "$WB" && aws s3 mb s3://walbench >/dev/null || exit 1
 		wal_pgbr_start || exit 1
 		export WB WAL_CACHE S3_DATA

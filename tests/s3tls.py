@@ -24,6 +24,7 @@ only re-signing would. Every other request passes byte for byte.
 """
 import asyncio
 import re
+import signal
 import ssl
 import sys
 
@@ -111,22 +112,22 @@ async def handle(client_r, client_w, upstream_port):
     await answers
 
 
-async def main():
-    if len(sys.argv) != 4:
-        print(__doc__.split("\n\n")[1], file=sys.stderr)
-        sys.exit(2)
-    upstream_port = int(sys.argv[1])
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(sys.argv[2], sys.argv[3])
+async def serve(upstream_port, ctx):
     server = await asyncio.start_server(
         lambda r, w: handle(r, w, upstream_port), "127.0.0.1", 0, ssl=ctx)
     print(server.sockets[0].getsockname()[1], flush=True)
-    async with server:
-        await server.serve_forever()
+    await server.serve_forever()
+
+
+def main():
+    if len(sys.argv) != 4:
+        print(__doc__.split("\n\n")[1], file=sys.stderr)
+        sys.exit(2)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)    # ^C ends it quietly
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(sys.argv[2], sys.argv[3])
+    asyncio.run(serve(int(sys.argv[1]), ctx))
 
 
 if __name__ == "__main__":
-    try:
-        asyncio.run(main())
-    except KeyboardInterrupt:
-        pass
+    main()
