@@ -115,23 +115,18 @@ wal_restore() {
 	rm -rf "$d"
 }
 
-# pgBackRest speaks S3 over TLS only: a TLS terminator (socat, a self-signed
-# certificate) in front of the test server. Where the test server refuses
-# it, a repository on local disk instead, which spares pgBackRest the
-# network: a comparison in its favour. Sets PGBR (the command and its
-# options but the repository's path), PGBR_REPO (that path, with %r for
-# the run) and PGBR_WHERE.
+# pgBackRest speaks S3 over TLS only: tests/s3tls.py (a self-signed
+# certificate) in front of the test server. Its ListObjectsV2 is signed over
+# the canonical URI "/walbench/" while the test server verifies "/walbench";
+# s3tls.py respells it so that the server verifies what was signed, but the
+# server then lists nothing (see s3tls.py). archive-push, whose duplicate
+# check finds nothing in a new repository anyway, so runs on the test server;
+# archive-get, which must find the segment, runs on a repository on local
+# disk unless the probe finds that it works there too. Local disk spares
+# pgBackRest the network: a comparison in its favour. Sets PGBR_PUSH and
+# PGBR_GET (the command and its options, %r in the repository's path for the
+# run) and PGBR_PUSH_WHERE and PGBR_GET_WHERE.
 wal_pgbr_start() {
-	local port i; port=$(free_port)
-	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
-		-keyout "$WB/tls.key" -out "$WB/tls.crt" >/dev/null 2>&1 || return 1
-	socat "OPENSSL-LISTEN:$port,bind=127.0.0.1,reuseaddr,fork,cert=$WB/tls.crt,key=$WB/tls.key,verify=0" \
-		"TCP:127.0.0.1:$S3_PORT" 2>"$WB/socat.log" &
-	SOCAT_PID=$!
-	for i in $(seq 1 50); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-		sleep 0.1
-	done
 	cat >"$WB/pgbackrest.conf" <<-CONF
 	[global]
 	compress-type=gz
@@ -143,41 +138,87 @@ wal_pgbr_start() {
 	[bench]
 	pg1-path=$WAL_CACHE/pgdata
 	CONF
-	PGBR="pgbackrest --config=$WB/pgbackrest.conf --stanza=bench --repo1-type=s3
-		--repo1-s3-endpoint=127.0.0.1 --repo1-storage-port=$port --repo1-storage-verify-tls=n
-		--repo1-s3-uri-style=path --repo1-s3-bucket=walbench --repo1-s3-region=us-east-1"
+	PGBR_PUSH="pgbackrest --config=$WB/pgbackrest.conf --stanza=bench --repo1-type=posix --repo1-path=$WB/pgbr/%r"
+	PGBR_GET=$PGBR_PUSH PGBR_PUSH_WHERE="local disk" PGBR_GET_WHERE="local disk"
+	mkdir -p "$WB/pgbr" || return 1
+	wal_pgbr_s3 ||
+		echo "  It is measured with a repository on local disk instead (no network: in its favour)."
+	wal_pgbr_stanza "$PGBR_GET" probe || { tail -3 "$WB/pgbr.out" >&2; return 1; }
+}
+
+# wal_pgbr_s3: PGBR_PUSH, and PGBR_GET where it works, on the test server
+# through tests/s3tls.py; says why where it does not.
+wal_pgbr_s3() {
+	local s3
+	. "$TOP/tests/s3tls.sh"
+	s3tls_start "$WB" || {
+		echo "  pgBackRest cannot reach the test server: no TLS in front of it: $(tail -1 "$WB/s3tls.log")"
+		return 1
+	}
+	s3="pgbackrest --config=$WB/pgbackrest.conf --stanza=bench --repo1-type=s3
+		--repo1-s3-endpoint=127.0.0.1 --repo1-storage-port=$S3TLS_PORT
+		--repo1-storage-verify-tls=n --repo1-s3-uri-style=path --repo1-s3-bucket=walbench
+		--repo1-s3-region=us-east-1 --repo1-path=/%r"
+	s3=$(echo $s3)
 	# Secrets are refused on its command line.
 	export PGBACKREST_REPO1_S3_KEY=$AWS_ACCESS_KEY_ID
 	export PGBACKREST_REPO1_S3_KEY_SECRET=$AWS_SECRET_ACCESS_KEY
-	PGBR=$(echo $PGBR) PGBR_REPO=/%r PGBR_WHERE="S3 (TLS through socat)"
-	wal_pgbr_stanza probe && return 0
-	if grep -q SignatureDoesNotMatch "$WB/pgbr.out"; then
-		echo "  pgBackRest cannot use the test server: its ListObjectsV2 on the bucket"
-		echo "  (GET /walbench/?list-type=2) is refused with SignatureDoesNotMatch: the"
-		echo "  test server signs the bucket's path without its trailing slash."
-	else
-		echo "  pgBackRest cannot use the test server: $(grep -m1 ERROR "$WB/pgbr.out")"
+	if ! wal_pgbr_stanza "$s3" probe || ! wal_pgbr_probe "$s3" push; then
+		echo "  pgBackRest cannot use the test server: $(wal_pgbr_why)"
+		s3tls_stop
+		return 1
 	fi
-	echo "  It is measured with a repository on local disk instead (no network: in its favour)."
-	kill "$SOCAT_PID" 2>/dev/null; SOCAT_PID=
-	unset PGBACKREST_REPO1_S3_KEY PGBACKREST_REPO1_S3_KEY_SECRET
-	PGBR="pgbackrest --config=$WB/pgbackrest.conf --stanza=bench --repo1-type=posix"
-	PGBR_REPO=$WB/pgbr/%r PGBR_WHERE="local disk"
-	mkdir -p "$WB/pgbr" && wal_pgbr_stanza probe
+	PGBR_PUSH=$s3 PGBR_PUSH_WHERE="S3 through s3tls.py"
+	wal_pgbr_probe "$s3" get
+	case $? in
+	0)	PGBR_GET=$s3 PGBR_GET_WHERE=$PGBR_PUSH_WHERE
+		return 0 ;;
+	1)	# archive-get's "not in the archive"
+		echo "  pgBackRest's archive-get cannot find on the test server a segment it pushed there:"
+		echo "  its ListObjectsV2 (GET /walbench/?list-type=2&prefix=...) is signed over /walbench/,"
+		echo "  the server verifies /walbench (SignatureDoesNotMatch); respelled so that the server"
+		echo "  verifies what was signed, it lists nothing. Only re-signing the request would do." ;;
+	*)	echo "  pgBackRest's archive-get fails on the test server: $(wal_pgbr_why)" ;;
+	esac
+	echo "  archive-push is measured on the test server; archive-get with a repository on local"
+	echo "  disk instead (no network: in its favour)."
 }
 
-# wal_pgbr_stanza RUN: a pgBackRest repository for the run RUN.
+# wal_pgbr_stanza CMD RUN: a pgBackRest repository for the run RUN.
 wal_pgbr_stanza() {
-	$PGBR --repo1-path="${PGBR_REPO//%r/$1}" --no-online stanza-create >"$WB/pgbr.out" 2>&1
+	${1//%r/$2} --no-online stanza-create >"$WB/pgbr.out" 2>&1
 }
 
-# The peers, from Debian, installed when missing.
+# wal_pgbr_why: the line that says why the last pgBackRest command failed.
+wal_pgbr_why() {
+	grep -m1 ERROR "$WB/pgbr.out" || head -1 "$WB/pgbr.out"
+}
+
+# wal_pgbr_probe CMD push|get: whether CMD's archive-push of the first
+# segment into the probe's repository works, or its archive-get of it back
+# (the same bytes): 0, or pgBackRest's status (archive-get's 1: not found).
+wal_pgbr_probe() {
+	local f; f=$(wal_names 1)
+	case $2 in
+	push)	${1//%r/probe} archive-push "$WAL_CACHE/segments/$f" >"$WB/pgbr.out" 2>&1 ;;
+	get)	${1//%r/probe} archive-get "$f" "$WB/probe.seg" >"$WB/pgbr.out" 2>&1 || return
+		cmp "$WB/probe.seg" "$WAL_CACHE/segments/$f" >"$WB/pgbr.out" 2>&1 || return 2 ;;
+	esac
+}
+
+# The peers, from Debian, installed when missing, and openssl for the
+# certificate of pgBackRest's TLS (tests/s3tls.py).
 wal_peers_install() {
-	command -v barman-cloud-wal-archive >/dev/null && command -v pgbackrest >/dev/null &&
-		command -v socat >/dev/null && return 0
-	echo "  installing barman-cli-cloud, pgbackrest and socat"
-	{ apt-get install -y barman-cli-cloud pgbackrest socat ||
-		{ apt-get update && apt-get install -y barman-cli-cloud pgbackrest socat; }
+	local c need=()
+	for c in barman-cloud-wal-archive:barman-cli-cloud barman-cloud-wal-restore:barman-cli-cloud \
+		pgbackrest:pgbackrest openssl:openssl; do
+		command -v "${c%%:*}" >/dev/null || [[ " ${need[*]} " == *" ${c#*:} "* ]] ||
+			need+=("${c#*:}")
+	done
+	[ ${#need[@]} = 0 ] && return 0
+	echo "  installing ${need[*]}"
+	{ apt-get install -y "${need[@]}" ||
+		{ apt-get update && apt-get install -y "${need[@]}"; }
 	} >"${TMPDIR:-/tmp}/bench-wal-apt.log" 2>&1 ||
 		{ tail -3 "${TMPDIR:-/tmp}/bench-wal-apt.log" >&2; return 1; }
 }
@@ -202,10 +243,10 @@ bench_wal_measure() {
 	wal_archive setup "$s" "walpush -q %p $arch" || return 1
 	wal_archive setup "$b" "barman-cloud-wal-archive -q --endpoint-url $R2_ENDPOINT --gzip $bucket/barman bench %p" ||
 		return 1
-	wal_pgbr_stanza get && wal_archive setup "$p" "$PGBR --repo1-path=${PGBR_REPO//%r/get} archive-push %p" ||
+	wal_pgbr_stanza "$PGBR_GET" get && wal_archive setup "$p" "${PGBR_GET//%r/get} archive-push %p" ||
 		return 1
 	for ((i = 1; i <= WAL_RUNS; i++)); do
-		wal_pgbr_stanza "pgbr-push-$i" || return 1
+		wal_pgbr_stanza "$PGBR_PUSH" "pgbr-push-$i" || return 1
 	done
 
 	echo "  archiving: one process per segment, in order ($WAL_RUNS alternating runs)"
@@ -214,7 +255,7 @@ bench_wal_measure() {
 	walpush-ahead $s walpush -q --look-ahead 8 %p $bucket/%r
 	gzip-r2put $s gzip -1 <%p | r2put -q $bucket/%r/%f.gz
 	barman-archive $b barman-cloud-wal-archive -q --endpoint-url $R2_ENDPOINT --gzip $bucket/%r bench %p
-	pgbr-push $p $PGBR --repo1-path=$PGBR_REPO archive-push %p
+	pgbr-push $p $PGBR_PUSH archive-push %p
 	EOF
 	echo "  restoring: one process per segment, in order ($WAL_RUNS alternating runs)"
 	wal_alternate wal_restore <<-EOF || return 1
@@ -222,24 +263,24 @@ bench_wal_measure() {
 	walfetch-prefetch $s walfetch -q --prefetch 8 %f %p $arch
 	r2get-gzverify $s r2get -q $arch/%f.gz | gzverify -d >%p
 	barman-restore $b barman-cloud-wal-restore -q --endpoint-url $R2_ENDPOINT $bucket/barman bench %f %p
-	pgbr-get $p $PGBR --repo1-path=${PGBR_REPO//%r/get} archive-get %f %p
+	pgbr-get $p ${PGBR_GET//%r/get} archive-get %f %p
 	EOF
 
-	local pg="pgBackRest ($PGBR_WHERE)"
+	local push="pgBackRest ($PGBR_PUSH_WHERE) archive-push" get="pgBackRest ($PGBR_GET_WHERE) archive-get"
 	bench_row "walpush --look-ahead 0" "barman-cloud-wal-archive" speed walpush barman-archive ">= 10"
 	bench_row "walpush (look-ahead 8)" "barman-cloud-wal-archive" speed walpush-ahead barman-archive ">= 10"
 	bench_row "walpush (look-ahead 8)" "walpush --look-ahead 0" speed walpush-ahead walpush ">= 1"
-	bench_row "walpush --look-ahead 0" "$pg archive-push" speed walpush pgbr-push ">= 1"
-	bench_row "walpush (look-ahead 8)" "$pg archive-push" speed walpush-ahead pgbr-push ">= 1"
+	bench_row "walpush --look-ahead 0" "$push" speed walpush pgbr-push ">= 1"
+	bench_row "walpush (look-ahead 8)" "$push" speed walpush-ahead pgbr-push ">= 1"
 	bench_row "walpush --look-ahead 0" "gzip -1 | r2put" speed walpush gzip-r2put ">= 1"
-	bench_row "walpush --look-ahead 0" "$pg archive-push" cpu walpush pgbr-push "keep"
+	bench_row "walpush --look-ahead 0" "$push" cpu walpush pgbr-push "keep"
 	bench_row "walfetch (prefetch 8)" "barman-cloud-wal-restore" speed walfetch-prefetch barman-restore ">= 20"
 	bench_row "walfetch --prefetch 0" "barman-cloud-wal-restore" speed walfetch barman-restore "keep"
 	bench_row "walfetch (prefetch 8)" "walfetch --prefetch 0" speed walfetch-prefetch walfetch ">= 1"
-	bench_row "walfetch --prefetch 0" "$pg archive-get" speed walfetch pgbr-get ">= 1"
-	bench_row "walfetch (prefetch 8)" "$pg archive-get" speed walfetch-prefetch pgbr-get ">= 1"
+	bench_row "walfetch --prefetch 0" "$get" speed walfetch pgbr-get ">= 1"
+	bench_row "walfetch (prefetch 8)" "$get" speed walfetch-prefetch pgbr-get ">= 1"
 	bench_row "walfetch --prefetch 0" "r2get | gzverify -d" speed walfetch r2get-gzverify ">= 1"
-	bench_row "walfetch (prefetch 8)" "$pg archive-get" cpu walfetch-prefetch pgbr-get "keep"
+	bench_row "walfetch (prefetch 8)" "$get" cpu walfetch-prefetch pgbr-get "keep"
 	for k in walpush walpush-ahead walfetch walfetch-prefetch; do
 		bench_value "$k" "peak memory" "$(awk '{ printf "%.0f", $1 / 1024 }' <<<"$(bench_median "$k" rss)")" MiB "<= 256"
 	done
@@ -267,7 +308,7 @@ bench_wal() {
 		wal_peers_install || exit 1
 		wal_generate "$WAL_CACHE" "$WAL_SEGS" || exit 1
 		WB=$(mktemp -d "$TOP/build/bench-wal.XXXXXX") || exit 1
-		trap 's3_stop; [ -n "${SOCAT_PID:-}" ] && kill "$SOCAT_PID"; rm -rf "$WB"' EXIT
+		trap 's3_stop; [ -n "${S3TLS_PID:-}" ] && kill "$S3TLS_PID"; rm -rf "$WB"' EXIT
 		s3_start "$WB" && aws s3 mb s3://walbench >/dev/null || exit 1
 		wal_pgbr_start || exit 1
 		export WB WAL_CACHE S3_DATA
