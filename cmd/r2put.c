@@ -164,8 +164,8 @@ put_stream(struct s3_client *c, const struct objname *name, struct put_args *a,
 /* libcurl frees its 1 MiB upload buffer whenever a part's request is set
  * up and allocates it again for the next: above glibc's mmap threshold,
  * that is fresh pages from the kernel for every part, each faulted in and
- * zeroed (a third of r2put's CPU in a virtual machine). Kept on the heap,
- * the same memory serves every part. */
+ * zeroed (dear in a virtual machine). Kept on the heap, the same memory
+ * serves every part. */
 static void
 heap_keep(void)
 {
