@@ -121,7 +121,7 @@ etags_reserve(struct upload *u, size_t n, struct dk_err *e)
 /* A fixed -j is the width from the start; otherwise the ramp looks for
  * the width the path needs, up to jobs. */
 static void
-ramp_start(struct upload *u)
+width_start(struct upload *u)
 {
 	ramp_init(&u->ramp, u->o.adaptive && u->o.jobs > UPLOAD_JOBS_START ?
 	    UPLOAD_JOBS_START : u->o.jobs, u->o.jobs, ramp_now());
@@ -142,7 +142,7 @@ part_submit(struct upload *u, struct upload_part *p, struct dk_err *e)
 		/* The first epoch starts with the first part: the time the
 		 * producer took to fill it is not the transfers' and, counted,
 		 * made the next width look a gain on any path. */
-		ramp_start(u);
+		width_start(u);
 	}
 	p->number = ++u->nparts;
 	if ((rc = etags_reserve(u, u->nparts, e)) != DK_OK)
@@ -563,7 +563,7 @@ upload_open(struct upload *u, struct s3_client *c, const struct objname *name,
 	u->o = *o;
 	u->filling = -1;
 	u->nbufs = o->jobs + 1;
-	ramp_start(u);
+	width_start(u);
 	if ((u->parts = calloc((size_t)u->nbufs, sizeof(*u->parts))) == NULL)
 		return dk_fail(e, DK_EIO, "out of memory");
 	if ((rc = sha256_init(&u->hash, e)) != DK_OK)
