@@ -1,6 +1,7 @@
 /* r2put: stream standard input into one S3 object, verified, with its
  * SHA-256 recorded beside it. */
 #include <getopt.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,6 +161,18 @@ put_stream(struct s3_client *c, const struct objname *name, struct put_args *a,
 	return rc;
 }
 
+/* libcurl frees its 1 MiB upload buffer whenever a part's request is set
+ * up and allocates it again for the next: above glibc's mmap threshold,
+ * that is fresh pages from the kernel for every part, each faulted in and
+ * zeroed (dear in a virtual machine). Kept on the heap, the same memory
+ * serves every part. */
+static void
+heap_keep(void)
+{
+	(void)mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
+	(void)mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -171,6 +184,7 @@ main(int argc, char **argv)
 	int rc;
 
 	cli_init("r2put");
+	heap_keep();
 	if ((rc = parse_args(argc, argv, &a)) != DK_OK)
 		return rc;
 	if ((c = s3_connect(&set, cli_log(), &e)) == NULL)

@@ -489,7 +489,9 @@ client_poll(struct s3_client *c, double deadline)
 	int left;
 
 	wake_waiting(c);
-	left = (int)((deadline - now_seconds()) * 1000.0);
+	/* Rounded up: a wait of 1 ms truncated to 0 would spin, calling
+	 * libcurl (and poll) thousands of times until the deadline. */
+	left = (int)ceil((deadline - now_seconds()) * 1000.0);
 	if (slice > left)	/* the caller has other work waiting; 0: do not wait */
 		slice = left > 0 ? left : 0;
 	if ((h = http_wait(c->http, slice)) != NULL) {

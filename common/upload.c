@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 
@@ -41,15 +40,6 @@ part_size_at(const struct upload *u, size_t part_number)
 	return s;
 }
 
-static double
-now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Records the ETag of a part that finished; its bytes and time tell the
  * ramp whether more parts in flight still pay. */
 static int
@@ -64,7 +54,7 @@ part_settle(struct upload *u, struct s3_op *op, struct dk_err *e)
 	if ((u->etags[p->number - 1] = strdup(op->call.etag)) == NULL)
 		return dk_fail(e, DK_EIO, "out of memory");
 	int was = ramp_width(&u->ramp);
-	ramp_done(&u->ramp, p->len, now_seconds());
+	ramp_done(&u->ramp, p->len, ramp_now());
 	if (u->o.adaptive && (ramp_width(&u->ramp) != was ||
 	    (u->ramp.settled && !u->ramp_told))) {
 		log_trace(s3_client_log(u->c), "parts in flight: %d%s", ramp_width(&u->ramp),
@@ -128,6 +118,15 @@ etags_reserve(struct upload *u, size_t n, struct dk_err *e)
 	return DK_OK;
 }
 
+/* A fixed -j is the width from the start; otherwise the ramp looks for
+ * the width the path needs, up to jobs. */
+static void
+width_start(struct upload *u)
+{
+	ramp_init(&u->ramp, u->o.adaptive && u->o.jobs > UPLOAD_JOBS_START ?
+	    UPLOAD_JOBS_START : u->o.jobs, u->o.jobs, ramp_now());
+}
+
 /* Sends p once fewer parts are in flight than the ramp's width. */
 static int
 part_submit(struct upload *u, struct upload_part *p, struct dk_err *e)
@@ -137,9 +136,14 @@ part_submit(struct upload *u, struct upload_part *p, struct dk_err *e)
 	while (u->flying >= ramp_width(&u->ramp))
 		if ((rc = part_collect(u, e)) != DK_OK)
 			return rc;
-	if (u->upload_id == NULL &&
-	    (rc = s3_mpu_create(u->c, u->name, &u->upload_id, e)) != DK_OK)
-		return rc;
+	if (u->upload_id == NULL) {
+		if ((rc = s3_mpu_create(u->c, u->name, &u->upload_id, e)) != DK_OK)
+			return rc;
+		/* The first epoch starts with the first part: the time the
+		 * producer took to fill it is not the transfers' and, counted,
+		 * made the next width look a gain on any path. */
+		width_start(u);
+	}
 	p->number = ++u->nparts;
 	if ((rc = etags_reserve(u, u->nparts, e)) != DK_OK)
 		return rc;
@@ -559,10 +563,7 @@ upload_open(struct upload *u, struct s3_client *c, const struct objname *name,
 	u->o = *o;
 	u->filling = -1;
 	u->nbufs = o->jobs + 1;
-	/* A fixed -j is the width from the start; otherwise the ramp looks
-	 * for the width the path needs, up to jobs. */
-	ramp_init(&u->ramp, o->adaptive && o->jobs > UPLOAD_JOBS_START ? UPLOAD_JOBS_START :
-	    o->jobs, o->jobs, now_seconds());
+	width_start(u);
 	if ((u->parts = calloc((size_t)u->nbufs, sizeof(*u->parts))) == NULL)
 		return dk_fail(e, DK_EIO, "out of memory");
 	if ((rc = sha256_init(&u->hash, e)) != DK_OK)

@@ -1,7 +1,8 @@
 /* The S3 engine against a loopback server that answers every request with
  * 200 after a delay the key names ("slow" waits): s3_run keeps an op that
  * finished while it waited for its own, retry waits differ from one
- * client to the next, and the endpoint is read as a URL. */
+ * client to the next, short waits sleep instead of spinning, and the
+ * endpoint is read as a URL. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -102,6 +103,40 @@ test_run_keeps_others(struct s3_client *c)
 	s3_op_free(&slow);
 }
 
+static double
+clock_seconds(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* r2put waits 1 ms at a time for its input and its parts at once: a
+ * wait rounded down to 0 ms spun, calling libcurl and poll until the
+ * deadline. Sleeping, 400 ms of such waits cost a few ms of CPU; spinning,
+ * whatever share of a core the machine gave (the bound is generous). */
+static void
+test_short_waits_sleep(struct s3_client *c)
+{
+	struct s3_op slow;
+	struct s3_op *got = NULL;
+	struct dk_err e = { 0 };
+	double wall, cpu;
+
+	s3_op_init(&slow, "GET", "bkt", "slow");
+	CHECK(s3_submit(c, &slow, &e) == DK_OK, "a slow op starts");
+	wall = clock_seconds(CLOCK_MONOTONIC);
+	cpu = clock_seconds(CLOCK_THREAD_CPUTIME_ID);
+	while (got == NULL && s3_pending(c) > 0)
+		got = s3_next(c, 1);
+	wall = clock_seconds(CLOCK_MONOTONIC) - wall;
+	cpu = clock_seconds(CLOCK_THREAD_CPUTIME_ID) - cpu;
+	CHECK(got == &slow && slow.status == DK_OK, "1 ms waits see it finish");
+	CHECK(cpu < wall / 10, "and sleep while they wait: %.3f s of CPU in %.3f s", cpu, wall);
+	s3_op_free(&slow);
+}
+
 static void
 test_backoff(struct s3_client *a, struct s3_client *b)
 {
@@ -164,6 +199,7 @@ main(void)
 	if (a == NULL || b == NULL)
 		return TAP_END();
 	test_run_keeps_others(a);
+	test_short_waits_sleep(a);
 	test_backoff(a, b);
 	test_endpoint();
 	test_loopback();
