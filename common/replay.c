@@ -992,7 +992,8 @@ replay_run(const struct replay_opts *o, int fd, struct replay_result *r, struct 
 	rc = restore(&rp);
 	r->bytes = rp.in.bytes_in;
 	progress(&rp, 1);
-	if (rc != DK_OK && !rp.committed && !o->check_only) {
+	/* A side database is dropped on failure, committed or not. */
+	if (rc != DK_OK && (!rp.committed || o->aside) && !o->check_only) {
 		char msg[sizeof(e->msg)];
 		snprintf(msg, sizeof(msg), "%s", e->msg);
 		if (!e->quiet)
