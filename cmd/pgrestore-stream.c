@@ -21,7 +21,8 @@ usage(void)
 	       "\n"
 	       "  -d, --dbname=CONNINFO  target database: conninfo or URI (default $DATABASE_URL,\n"
 	       "                         else libpq's PG* variables)\n"
-	       "      --create           create the target database when it does not exist\n"
+	       "      --create           create the target database when it does not exist,\n"
+	       "                         under a side name until the restore is whole\n"
 	       "      --replace          restore into a side database, then swap it in by renaming;\n"
 	       "                         the old one is kept as NAME_before_YYYYMMDDTHHMMSSZ\n"
 	       "      --check            no database: parse the dump, report statements and COPY\n"
@@ -33,7 +34,8 @@ usage(void)
 	       "  -x, --no-privileges    leave out GRANT and REVOKE statements\n"
 	       "      --role=ROLE        SET ROLE ROLE before restoring\n"
 	       "  -j, --jobs=N           build post-data indexes and keys on N connections,\n"
-	       "                         after the data has committed\n"
+	       "                         after the data has committed (default 2 into a\n"
+	       "                         database the restore makes, else 1)\n"
 	       "      --allow-program    run COPY ... PROGRAM, a shell command on the server\n"
 	       "                         (refused by default)\n"
 	       "      --max-statement=SIZE\n"
@@ -80,15 +82,17 @@ plural(unsigned long long n)
 	return n == 1 ? "" : "s";
 }
 
+/* Rows per table; a side database is named as it will be called. */
 static void
-print_tables(const struct replay_result *r, int check)
+print_tables(const struct replay_result *r, int check, const struct pgtarget *tg)
 {
 	for (size_t i = 0; i < r->ntables; i++) {
 		const struct replay_table *t = &r->tables[i];
+		const char *db = tg != NULL && tg->aside && strcmp(t->db, tg->side) == 0 ? tg->name : t->db;
 		if (check)
-			printf("%s\t%s\t%lld\n", t->db, t->name, t->dump_rows);
+			printf("%s\t%s\t%lld\n", db, t->name, t->dump_rows);
 		else
-			printf("%s\t%s\t%lld\t%lld\n", t->db, t->name, t->dump_rows, t->table_rows);
+			printf("%s\t%s\t%lld\t%lld\n", db, t->name, t->dump_rows, t->table_rows);
 	}
 	printf("tables\t%zu\n", r->ntables);
 }
@@ -105,7 +109,7 @@ check_dump(struct replay_opts *o)
 	o->check_only = 1;
 	rc = replay_run(o, STDIN_FILENO, &r, &e);
 	printf("statements\t%lu\n", r.statements);
-	print_tables(&r, 1);
+	print_tables(&r, 1, NULL);
 	if (rc == DK_OK)
 		cli_note("the dump is complete: %lu line%s, %lu statement%s, %zu table%s", r.lines, plural(r.lines),
 			 r.statements, plural(r.statements), r.ntables, plural(r.ntables));
@@ -123,21 +127,28 @@ restore(struct pgtarget *t, struct replay_opts *o, int report)
 	dk_err_clear(&e);
 	o->count_tables |= report;
 	rc = pgtarget_begin(t, o->conninfo, &o->dbname, &e);
-	if (rc == DK_OK && t->replace) {
-		/* The swap needs the side database whole: one database,
-		 * every table's rows counted. */
+	if (rc == DK_OK && t->aside) {
+		/* The rename needs the side database whole: one database
+		 * (--replace: every table's rows counted). Until then it is
+		 * nobody's, so its indexes and keys may be built on several
+		 * connections without weakening all or nothing. */
 		o->single_db = 1;
-		o->count_tables = 1;
+		o->aside = 1;
+		o->count_tables |= t->replace;
 	}
+	if (o->jobs == 0)
+		o->jobs = o->aside ? REPLAY_JOBS_ASIDE : 1;
 	if (rc == DK_OK)
 		rc = replay_run(o, STDIN_FILENO, &r, &e);
 	if (rc == DK_OK && report)
-		print_tables(&r, 0);
+		print_tables(&r, 0, t);
 	if (rc == DK_OK && r.mismatches > 0)
 		rc = dk_fail(&e, DK_EDATA, "%d of %zu table%s hold%s other row counts than the dump%s", r.mismatches,
 			     r.ntables, plural(r.ntables), r.mismatches == 1 ? "s" : "",
 			     t->replace ? "; the target was left as it was" : "");
 	rc = pgtarget_end(t, o->conninfo, rc, &e);
+	if (rc == DK_OK && t->aside && !t->replace)
+		cli_trace("renamed database \"%s\" to \"%s\"", t->side, t->name);
 	if (rc == DK_OK && r.databases > 1)
 		cli_note("restored %lu statement%s into %d databases (%zu table%s loaded)", r.statements,
 			 plural(r.statements), r.databases, r.ntables, plural(r.ntables));
@@ -154,7 +165,7 @@ restore(struct pgtarget *t, struct replay_opts *o, int report)
 int
 main(int argc, char **argv)
 {
-	struct replay_opts o = { .conninfo = NULL, .jobs = 1 };
+	struct replay_opts o = { .conninfo = NULL, .jobs = 0 };
 	struct pgtarget t = { 0 };
 	struct progress prog;
 	long long size;

@@ -172,21 +172,64 @@ pgtarget_swap(const char *conninfo, const char *name, const char *side, const ch
 	return rc;
 }
 
+/* 1 when database name exists, 0 when not, -1 with e filled. */
+static int
+pgtarget_exists(const char *conninfo, const char *name, struct dk_err *e)
+{
+	PGconn *c = maintenance(conninfo, name, e);
+	int exists;
+
+	if (c == NULL)
+		return -1;
+	exists = pgconn_database_exists(c, name, e);
+	PQfinish(c);
+	return exists;
+}
+
+/* Renames side to name, which must not exist: --create's last step. */
+static int
+pgtarget_rename_in(const char *conninfo, const char *name, const char *side, struct dk_err *e)
+{
+	PGconn *c = maintenance(conninfo, name, e);
+	int exists, rc;
+
+	if (c == NULL)
+		return e->status;
+	exists = pgconn_database_exists(c, name, e);
+	if (exists < 0)
+		rc = e->status;
+	else if (exists)
+		rc = dk_fail(e, DK_ESAFETY, "database \"%s\" appeared while the restore ran; refusing to "
+			     "replace it (the restore is dropped again)", name);
+	else
+		rc = exec_on(c, "ALTER DATABASE %s RENAME TO %s", side, name, e);
+	PQfinish(c);
+	return rc;
+}
+
 int
 pgtarget_begin(struct pgtarget *t, const char *conninfo, const char **into, struct dk_err *e)
 {
+	int exists;
+
 	if ((t->name = pgconn_dbname(conninfo, e)) == NULL)
 		return e->status;
-	if (t->create)
-		return pgtarget_create(conninfo, t->name, NULL, &t->made, e);
-	if (!t->replace)
+	if (!t->create && !t->replace)
 		return DK_OK;
+	if (t->create) {
+		/* An existing (empty) target is restored into in place; a
+		 * new one is made aside and takes its name only once whole. */
+		if ((exists = pgtarget_exists(conninfo, t->name, e)) != 0)
+			return exists < 0 ? e->status : DK_OK;
+	} else {
+		pgtarget_name(t->before, sizeof(t->before), t->name, "before");
+	}
 	pgtarget_name(t->side, sizeof(t->side), t->name, "restore");
-	pgtarget_name(t->before, sizeof(t->before), t->name, "before");
-	if (pgtarget_create(conninfo, t->side, t->name, &t->made, e) != DK_OK)
+	if (pgtarget_create(conninfo, t->side, t->replace ? t->name : NULL, &t->made, e) != DK_OK)
 		return e->status;
 	if (!t->made)
 		return dk_fail(e, DK_ESAFETY, "side database \"%s\" exists already; refused", t->side);
+	t->aside = 1;
 	*into = t->side;
 	return DK_OK;
 }
@@ -196,8 +239,10 @@ pgtarget_end(struct pgtarget *t, const char *conninfo, int rc, struct dk_err *e)
 {
 	if (rc == DK_OK && t->replace)
 		rc = pgtarget_swap(conninfo, t->name, t->side, t->before, &t->moved, e);
+	else if (rc == DK_OK && t->aside)
+		rc = pgtarget_rename_in(conninfo, t->name, t->side, e);
 	if (rc != DK_OK && t->made)
-		pgtarget_drop(conninfo, t->replace ? t->side : t->name);
+		pgtarget_drop(conninfo, t->aside ? t->side : t->name);
 	return rc;
 }
 

@@ -69,6 +69,20 @@ postdata_setting(struct postdata *pd, size_t db, const char *sql, size_t n, stru
 	return push(&pd->set, &pd->nset, &pd->capset, db, sql, n, e) != NULL ? DK_OK : e->status;
 }
 
+void
+postdata_forget(struct postdata *pd, size_t db)
+{
+	size_t keep = 0;
+
+	for (size_t i = 0; i < pd->n; i++) {
+		if (pd->v[i].db == db)
+			free(pd->v[i].sql);
+		else
+			pd->v[keep++] = pd->v[i];
+	}
+	pd->n = keep;
+}
+
 size_t
 postdata_count(const struct postdata *pd, size_t db)
 {
@@ -79,13 +93,14 @@ postdata_count(const struct postdata *pd, size_t db)
 	return n;
 }
 
-/* The next statement of db for a connection of its own, from *next on. */
+/* The next statement of db among v[n] for a connection of its own, from
+ * *next on. */
 static const struct postdata_stmt *
-next_parallel(const struct postdata *pd, size_t db, size_t *next)
+next_parallel(const struct postdata_stmt *v, size_t n, size_t db, size_t *next)
 {
-	while (*next < pd->n && !(pd->v[*next].parallel && pd->v[*next].db == db))
+	while (*next < n && !(v[*next].parallel && v[*next].db == db))
 		(*next)++;
-	return *next < pd->n ? &pd->v[(*next)++] : NULL;
+	return *next < n ? &v[(*next)++] : NULL;
 }
 
 /* Waits for a worker's socket to be readable; an interruption fails. */
@@ -151,10 +166,11 @@ send_with_settings(const struct postdata *pd, size_t db, struct pgpipe *w, size_
 	return rc;
 }
 
-/* Runs db's indexes and keys on up to jobs connections at once. */
+/* Runs db's parallel statements among v[n] (there is one at least) on up
+ * to jobs connections at once. */
 static int
-run_parallel(const struct postdata *pd, size_t db, const char *conninfo, struct pgpipe *main, int jobs,
-    unsigned long *statements, struct dk_err *e)
+run_on_workers(const struct postdata *pd, const struct postdata_stmt *v, size_t n, size_t db,
+    const char *conninfo, struct pgpipe *main, int jobs, unsigned long *statements, struct dk_err *e)
 {
 	struct pgpipe **w = calloc((size_t)jobs, sizeof(*w));
 	const struct postdata_stmt **busy = calloc((size_t)jobs, sizeof(*busy)), *s;
@@ -169,7 +185,7 @@ run_parallel(const struct postdata *pd, size_t db, const char *conninfo, struct 
 			rc = e->status;
 	for (;;) {
 		for (int j = 0; j < jobs && rc == DK_OK; j++) {
-			if (busy[j] != NULL || (s = next_parallel(pd, db, &next)) == NULL)
+			if (busy[j] != NULL || (s = next_parallel(v, n, db, &next)) == NULL)
 				continue;
 			if ((rc = send_with_settings(pd, db, w[j], &made[j], s, e)) != DK_OK)
 				break;
@@ -199,25 +215,86 @@ run_parallel(const struct postdata *pd, size_t db, const char *conninfo, struct 
 	return rc;
 }
 
+/* The same, opening no connection when there is nothing to run. */
+static int
+run_parallel(const struct postdata *pd, const struct postdata_stmt *v, size_t n, size_t db, const char *conninfo,
+    struct pgpipe *main, int jobs, unsigned long *statements, struct dk_err *e)
+{
+	size_t first = 0;
+
+	if (next_parallel(v, n, db, &first) == NULL)
+		return DK_OK;	/* no connection to open */
+	return run_on_workers(pd, v, n, db, conninfo, main, jobs, statements, e);
+}
+
+/* Sends s on main: a foreign key as NOT VALID, its validation pushed on
+ * *val for later (it then counts as run there). */
+static int
+send_serial(const struct postdata_stmt *s, struct pgpipe *main, struct postdata_stmt **val, size_t *nval,
+    size_t *capval, unsigned long *statements, struct dk_err *e)
+{
+	size_t n = strlen(s->sql), at;
+	char *check = stmtclass_foreign_key(s->sql, n, &at);
+	struct postdata_stmt *v;
+	struct buf q = { 0 };
+	int rc;
+
+	if (check == NULL) {
+		if ((rc = pgpipe_send(main, s->sql, n, s->line, -1, e)) == DK_OK)
+			(*statements)++;
+		return rc;
+	}
+	if ((v = push(val, nval, capval, s->db, check, strlen(check), e)) == NULL) {
+		free(check);
+		return e->status;
+	}
+	free(check);
+	v->line = s->line;
+	v->parallel = 1;
+	v->nset = s->nset;
+	if (buf_append(&q, s->sql, at) != 0 || buf_append(&q, " NOT VALID", 10) != 0 ||
+	    buf_append(&q, s->sql + at, n - at) != 0) {
+		buf_free(&q);
+		return dk_fail(e, DK_EDB, "out of memory");
+	}
+	rc = pgpipe_send(main, q.p, n + 10, s->line, -1, e);
+	buf_free(&q);
+	return rc;
+}
+
+static void
+stmts_free(struct postdata_stmt *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].sql);
+	free(v);
+}
+
 int
 postdata_run(const struct postdata *pd, size_t db, const char *conninfo, struct pgpipe *main,
     int jobs, unsigned long *statements, struct dk_err *e)
 {
+	struct postdata_stmt *val = NULL;
+	size_t nval = 0, capval = 0;
+	int rc = DK_OK;
+
 	if (postdata_count(pd, db) == 0)
 		return DK_OK;
-	if (run_parallel(pd, db, conninfo, main, jobs, statements, e) != DK_OK)
+	if (run_parallel(pd, pd->v, pd->n, db, conninfo, main, jobs, statements, e) != DK_OK)
 		return e->status;
 	if (pgconn_exec(main->pg, "BEGIN", e) != DK_OK)
 		return e->status;
-	for (size_t i = 0; i < pd->n; i++) {
-		const struct postdata_stmt *s = &pd->v[i];
-		if (s->db != db || s->parallel)
-			continue;
-		if (pgpipe_send(main, s->sql, strlen(s->sql), s->line, -1, e) != DK_OK)
-			return e->status;
-		(*statements)++;
-	}
-	if (pgpipe_settle(main, e) != DK_OK)
-		return e->status;
-	return pgconn_exec(main->pg, "COMMIT", e);
+	/* The rest in one transaction, but foreign keys are only added
+	 * there: checking their rows, a join over both tables each, takes
+	 * no lock that keeps another check out, so they run afterwards,
+	 * side by side. */
+	for (size_t i = 0; i < pd->n && rc == DK_OK; i++)
+		if (pd->v[i].db == db && !pd->v[i].parallel)
+			rc = send_serial(&pd->v[i], main, &val, &nval, &capval, statements, e);
+	if (rc == DK_OK && pgpipe_settle(main, e) == DK_OK && pgconn_exec(main->pg, "COMMIT", e) == DK_OK)
+		rc = run_parallel(pd, val, nval, db, conninfo, main, jobs, statements, e);
+	else
+		rc = e->status;
+	stmts_free(val, nval);
+	return rc;
 }

@@ -40,6 +40,9 @@ int postdata_add(struct postdata *pd, size_t db, const char *sql, size_t n, unsi
  * that builds an index held back after it makes it first. */
 int postdata_setting(struct postdata *pd, size_t db, const char *sql, size_t n, struct dk_err *e);
 
+/* Drops the statements database db holds back (they ran another way). */
+void postdata_forget(struct postdata *pd, size_t db);
+
 /* How many statements database db holds back. */
 size_t postdata_count(const struct postdata *pd, size_t db);
 

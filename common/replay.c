@@ -52,8 +52,10 @@ struct target {
 
 /* Each restore session's settings, made before its transaction: index
  * builds sort in memory where the server's own setting is the built-in
- * 64MB (an operator's setting, in the server or PGOPTIONS, stands). */
-#define SESSION_SQL "SELECT pg_catalog.set_config('maintenance_work_mem', '512MB', false) " \
+ * 64MB (an operator's setting, in the server or PGOPTIONS, stands); with
+ * -j, 1GB shared by the connections that build at once, 128MB each at
+ * least. */
+#define SESSION_SQL "SELECT pg_catalog.set_config('maintenance_work_mem', '%dMB', false) " \
 	"FROM pg_catalog.pg_settings WHERE name = 'maintenance_work_mem' AND source = 'default';"
 
 struct replay {
@@ -204,6 +206,7 @@ static int
 open_db(struct replay *rp, const char *db, int made)
 {
 	struct pgpipe *c;
+	char session[sizeof(SESSION_SQL) + 16];
 	long long n;
 
 	if (vec_reserve((void **)&rp->dbs, &rp->capdbs, rp->ndbs + 1, sizeof(*rp->dbs)) != 0)
@@ -225,7 +228,9 @@ open_db(struct replay *rp, const char *db, int made)
 				       "into it (restore into an empty or new database with --create, or use --replace)",
 				       pgconn_where(c->pg), n, n == 1 ? "" : "s");
 	}
-	if (pgconn_exec(c->pg, SESSION_SQL, rp->e) != DK_OK || setting(rp, SESSION_SQL, strlen(SESSION_SQL)) != DK_OK ||
+	snprintf(session, sizeof(session), SESSION_SQL, rp->o->jobs > 2 ? (1024 / rp->o->jobs > 128 ?
+		 1024 / rp->o->jobs : 128) : 512);
+	if (pgconn_exec(c->pg, session, rp->e) != DK_OK || setting(rp, session, strlen(session)) != DK_OK ||
 	    pgconn_exec(c->pg, "BEGIN", rp->e) != DK_OK)
 		return rp->e->status;
 	if (rp->o->role != NULL) {
@@ -527,6 +532,43 @@ note_for_freeze(struct target *t, const char *sql, size_t n)
 	return rc;
 }
 
+/* Sends a statement of the restore's transaction now. */
+static int
+run_now(struct replay *rp, const char *sql, size_t n, unsigned long line, enum stmt_kind k)
+{
+	struct target *t = &rp->dbs[rp->cur];
+	long table = -1;
+
+	if (note_for_freeze(t, sql, n) != 0)
+		return dk_fail(rp->e, DK_EDB, "out of memory");
+	if (k == STMT_INSERT) {
+		char *name = stmtclass_name(sql, n, STMT_INSERT);
+		table = name != NULL ? table_index(rp, name, t->pipe->db) : -1;
+		free(name);
+	}
+	return send_stmt(rp, sql, n, line, table);
+}
+
+/* -j: a COPY after the post-data part began (a dump not in pg_dump's
+ * order): what was held back runs now, in the dump's order, in the
+ * restore's transaction, before the COPY, as without -j. */
+static int
+run_deferred(struct replay *rp, unsigned long line)
+{
+	struct postdata *pd = &rp->post;
+
+	log_trace(rp->o->log, "dump line %lu: COPY after the indexes: what -j held back runs first", line);
+	for (size_t i = 0; i < pd->n; i++) {
+		const char *sql = pd->v[i].sql;
+		size_t n = strlen(sql);
+		if (pd->v[i].db == rp->cur && run_now(rp, sql, n, pd->v[i].line, stmtclass_kind(sql, n)) != DK_OK)
+			return rp->e->status;
+	}
+	postdata_forget(pd, rp->cur);
+	rp->dbs[rp->cur].deferring = 0;
+	return DK_OK;
+}
+
 /* sql is NUL-terminated in the buffer in place of saved, which comes
  * back before the data is read (the buffer moves then). */
 static int
@@ -544,10 +586,9 @@ copy_in(struct replay *rp, char *sql, size_t n, unsigned long line, char saved)
 		free(table);
 		return dk_fail(rp->e, DK_EDB, "out of memory");
 	}
-	if (!rp->o->check_only && rp->dbs[rp->cur].deferring) {
+	if (!rp->o->check_only && rp->dbs[rp->cur].deferring && run_deferred(rp, line) != DK_OK) {
 		free(table);
-		return dk_fail(rp->e, DK_EUSAGE, "dump line %lu: COPY after the indexes: -j takes a dump in "
-			       "pg_dump's order", line);
+		return rp->e->status;
 	}
 	rp->r->statements++;
 	if (!rp->o->check_only) {
@@ -594,7 +635,6 @@ static int
 run_stmt(struct replay *rp, const char *sql, size_t n, unsigned long line, enum stmt_kind k)
 {
 	struct target *t = &rp->dbs[rp->cur];
-	long table = -1;
 
 	if (k == STMT_CREATE_ROLE)
 		return create_role(rp, sql, n, line);
@@ -608,14 +648,7 @@ run_stmt(struct replay *rp, const char *sql, size_t n, unsigned long line, enum 
 		t->deferring = 1;
 		return postdata_add(&rp->post, rp->cur, sql, n, line, k == STMT_INDEX, rp->e);
 	}
-	if (note_for_freeze(t, sql, n) != 0)
-		return dk_fail(rp->e, DK_EDB, "out of memory");
-	if (k == STMT_INSERT) {
-		char *name = stmtclass_name(sql, n, STMT_INSERT);
-		table = name != NULL ? table_index(rp, name, t->pipe->db) : -1;
-		free(name);
-	}
-	return send_stmt(rp, sql, n, line, table);
+	return run_now(rp, sql, n, line, k);
 }
 
 /* What no restore runs: DK_ESAFETY with the line, or DK_OK. */
@@ -992,7 +1025,8 @@ replay_run(const struct replay_opts *o, int fd, struct replay_result *r, struct 
 	rc = restore(&rp);
 	r->bytes = rp.in.bytes_in;
 	progress(&rp, 1);
-	if (rc != DK_OK && !rp.committed && !o->check_only) {
+	/* A side database is dropped on failure, committed or not. */
+	if (rc != DK_OK && (!rp.committed || o->aside) && !o->check_only) {
 		char msg[sizeof(e->msg)];
 		snprintf(msg, sizeof(msg), "%s", e->msg);
 		if (!e->quiet)

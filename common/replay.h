@@ -18,6 +18,7 @@ struct replay_opts {
 	const char *dbname;	/* restore into this database instead (NULL: conninfo's) */
 	int check_only;		/* parse only, no database */
 	int single_db;		/* refuse \connect and CREATE DATABASE (--replace) */
+	int aside;		/* the database is a side one, dropped on failure */
 	int no_owner;
 	int no_privileges;
 	const char *role;	/* SET ROLE on every connection, or NULL */
@@ -39,6 +40,10 @@ struct replay_opts {
  * (our buffer, libpq's send buffer, the server's copy). COPY data is
  * streamed and never bounded. */
 #define REPLAY_MAX_STATEMENT ((size_t)256 << 20)
+
+/* Connections for the post-data part when the restore goes into a side
+ * database (--create's new one, --replace's), which may commit early. */
+#define REPLAY_JOBS_ASIDE 2
 
 struct replay_table {
 	char *db;		/* database ("-" in --check before any \connect) */

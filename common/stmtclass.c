@@ -1,4 +1,5 @@
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -481,6 +482,60 @@ stmtclass_copy_options_at(const char *sql, size_t n)
 	if (tok_is_punct(&t, ';'))
 		t = walk_next(&wk);
 	return t.type == TOK_END ? at : 0;
+}
+
+/* The next token is the keyword kw. */
+static int
+next_is(struct walk *wk, const char *kw)
+{
+	struct tok t = walk_next(wk);
+
+	return tok_is(&t, kw);
+}
+
+char *
+stmtclass_foreign_key(const char *sql, size_t n, size_t *at)
+{
+	static const char fmt[] = "ALTER TABLE ONLY %.*s VALIDATE CONSTRAINT %.*s;";
+	struct walk wk, save;
+	struct tok t, name, prev = { TOK_END, NULL, 0, 0 };
+	const char *table, *semi = NULL;
+	size_t tlen;
+	char *out;
+
+	walk_init(&wk, sql, n, 1);
+	if (!next_is(&wk, "ALTER") || !next_is(&wk, "TABLE") || !next_is(&wk, "ONLY"))
+		return NULL;
+	/* ONLY: pg_dump's spelling for a table that is not partitioned,
+	 * where PostgreSQL takes NOT VALID. */
+	save = wk;
+	table = walk_next(&wk).p;
+	wk = save;
+	if ((out = read_relname(&wk)) == NULL)
+		return NULL;
+	tlen = strlen(out);
+	free(out);
+	/* read_relname read one token past the name. */
+	wk.p = table + tlen;
+	if (!next_is(&wk, "ADD") || !next_is(&wk, "CONSTRAINT"))
+		return NULL;
+	name = walk_next(&wk);
+	if ((name.type != TOK_WORD && name.type != TOK_QIDENT) || !next_is(&wk, "FOREIGN"))
+		return NULL;
+	while ((t = walk_next(&wk)).type != TOK_END) {
+		/* One constraint, valid (or not enforced) as the dump has it,
+		 * and nothing after its ';'. */
+		if (semi != NULL || (t.depth == 0 && tok_is_punct(&t, ',')) ||
+		    (tok_is(&prev, "NOT") && (tok_is(&t, "VALID") || tok_is(&t, "ENFORCED"))))
+			return NULL;
+		if (t.depth == 0 && tok_is_punct(&t, ';'))
+			semi = t.p;
+		prev = t;
+	}
+	*at = semi != NULL ? (size_t)(semi - sql) : n;
+	if ((out = malloc(sizeof(fmt) + tlen + name.n)) != NULL)
+		snprintf(out, sizeof(fmt) + tlen + name.n, fmt, (int)tlen, table, (int)name.n, name.p);
+	return out;
 }
 
 int

@@ -51,6 +51,13 @@ char *stmtclass_created_table(const char *sql, size_t n, int *partitioned);
  * 0 when it has options of its own or is no such COPY. */
 size_t stmtclass_copy_options_at(const char *sql, size_t n);
 
+/* For pg_dump's ALTER TABLE ONLY t ADD CONSTRAINT c FOREIGN KEY ...; (one
+ * constraint, not NOT VALID already): the statement that validates it
+ * later (ALTER TABLE ONLY t VALIDATE CONSTRAINT c;), malloc'ed, and in
+ * *at the offset where " NOT VALID" goes (its ';', else n). NULL for
+ * any other statement. */
+char *stmtclass_foreign_key(const char *sql, size_t n, size_t *at);
+
 /* 1 for what leaves a snapshot or portal registered in the transaction
  * (DECLARE of a cursor, PREPARE), after which COPY FREEZE is refused. */
 int stmtclass_holds_snapshot(const char *sql, size_t n);

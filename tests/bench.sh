@@ -278,8 +278,12 @@ if section restore; then
 		pg_dump src >"$CACHE/shop-$SCALE.sql" && gzip -c "$CACHE/shop-$SCALE.sql" >"$CACHE/shop-$SCALE.sql.gz" &&
 		dropdb src || exit 1
 	fi
+	# Both make the database they restore into: psql's after createdb,
+	# pgrestore-stream's with --create, as the runbook and the drill do
+	# (a new database is restored aside, so its post-data part is built
+	# on 2 connections by default).
 	psql1() { echo "dropdb --if-exists $1 && createdb $1 && psql -X -q -1 -v ON_ERROR_STOP=1 -d $1 -f $2"; }
-	prs() { echo "dropdb --if-exists $1 && createdb $1 && pgrestore-stream -q ${3:-} -d $1 <$2"; }
+	prs() { echo "dropdb --if-exists $1 && pgrestore-stream -q ${3:-} --create -d $1 <$2"; }
 	bench_alternate "$RUNS" \
 		data-prs "$(prs b_prs "$CACHE/data-$ROWS.sql")" -- \
 		data-psql "$(psql1 b_psql "$CACHE/data-$ROWS.sql")"

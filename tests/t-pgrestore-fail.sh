@@ -106,16 +106,18 @@ writer=$!
 pgrestore-stream --create -d "$SIG" <"$T/fifo" >/dev/null 2>"$T/sig.err" &
 restorer=$!
 for _ in $(seq 1 300); do
-	[ "$(psql -XAt -c "SELECT count(*) FROM pg_stat_activity WHERE datname = '$SIG' AND state = 'idle in transaction'")" = 1 ] && break
+	[ "$(psql -XAt -c "SELECT count(*) FROM pg_stat_activity WHERE datname LIKE '${SIG}_restore_%' AND state = 'idle in transaction'")" = 1 ] && break
 	sleep 0.1
 done
+check_eq "mid-dump, the database --create makes is restored aside: nothing has its name yet" "0 1" \
+	"$(psql -XAt -c "SELECT count(*) FILTER (WHERE datname = '$SIG') || ' ' || count(*) FROM pg_database WHERE datname LIKE '${SIG}%'")"
 kill -TERM "$restorer"
 wait "$restorer"
 check_eq "SIGTERM mid-dump: exit 143" 143 "$?"
 kill "$writer" 2>/dev/null
 wait "$writer" 2>/dev/null
 check_grep "SIGTERM: the message says so" 'interrupted by signal 15' "$T/sig.err"
-check_eq "SIGTERM: the database --create made is gone" 0 "$(psql -XAt -c "SELECT count(*) FROM pg_database WHERE datname = '$SIG'")"
+check_eq "SIGTERM: the database --create made is gone" 0 "$(psql -XAt -c "SELECT count(*) FROM pg_database WHERE datname LIKE '${SIG}%'")"
 
 # A target that holds tables is refused unless told.
 FULL=pgr_$$_full

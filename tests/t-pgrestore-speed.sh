@@ -2,8 +2,9 @@
 # pgrestore-stream loads what psql loads, faster where PostgreSQL allows:
 # COPY ... (FREEZE) into the tables the restore's own transaction made, so
 # that no VACUUM has to freeze them later, but never where the server would
-# refuse it (a partitioned table, a cursor held open); and -j builds the
-# indexes on connections set up as the dump's own session was.
+# refuse it (a partitioned table, a cursor held open); -j builds the
+# indexes on connections set up as the dump's own session was, and checks
+# foreign keys side by side; a new database gets that by default.
 . "$(dirname "$0")/lib.sh"
 need_own_pg
 
@@ -69,6 +70,53 @@ check_eq "the index built on another connection lies in its tablespace, the othe
 pg_dump "$D" >"$T/ts-again.sql"
 check_cmp "dumped again, identical but for the \\restrict keys" \
 	<(grep -v -E '^\\(un)?restrict ' "$T/ts.sql") <(grep -v -E '^\\(un)?restrict ' "$T/ts-again.sql")
+# A database --create makes takes its name only once whole, so that the
+# restore may commit on the way: without -j its indexes and keys are built
+# on two connections, and foreign keys are added NOT VALID and their rows
+# checked side by side afterwards; one the rows break still fails it all.
+newdb; FK=$DB
+q -c "CREATE DATABASE $FK"
+q -d "$FK" <<'EOF'
+CREATE TABLE public.u (id int PRIMARY KEY);
+CREATE TABLE public.o (id int PRIMARY KEY, u int REFERENCES public.u ON DELETE CASCADE);
+CREATE TABLE public.p (o int, CONSTRAINT "P; odd" FOREIGN KEY (o) REFERENCES public.o DEFERRABLE);
+INSERT INTO public.u SELECT generate_series(1, 100);
+INSERT INTO public.o SELECT g, g % 100 + 1 FROM generate_series(1, 1000) g;
+INSERT INTO public.p SELECT generate_series(1, 1000);
+-- A key the rows do not meet, kept NOT VALID: a restore leaves it so.
+CREATE TABLE public.x (o int);
+INSERT INTO public.x VALUES (5000);
+ALTER TABLE public.x ADD CONSTRAINT x_loose FOREIGN KEY (o) REFERENCES public.o NOT VALID;
+EOF
+pg_dump "$FK" >"$T/fk.sql"
+fks() { psql -XAtd "$1" -c "SELECT string_agg(conname || '-' || convalidated, ' ' ORDER BY conname) FROM pg_constraint WHERE contype = 'f'"; }
+newdb; D=$DB
+check_exit 0 "a dump with foreign keys restores into a new database" pgrestore-stream -v --create -d "$D" <"$T/fk.sql"
+check_grep "-v: without -j, on 2 connections, since the database is new" 'post-data statements .* with -j 2$' "$T/err"
+check_eq "its foreign keys are validated, the one NOT VALID in the dump is not" \
+	"P; odd-true o_u_fkey-true x_loose-false" "$(fks "$D")"
+pg_dump "$D" >"$T/fk-again.sql"
+check_cmp "dumped again, identical but for the \\restrict keys" \
+	<(grep -v -E '^\\(un)?restrict ' "$T/fk.sql") <(grep -v -E '^\\(un)?restrict ' "$T/fk-again.sql")
+sed '/^COPY public\.p /a 9999' "$T/fk.sql" >"$T/fk-bad.sql"
+newdb; D=$DB
+check_exit 7 "a foreign key the rows break fails the restore" pgrestore-stream --create -d "$D" <"$T/fk-bad.sql"
+check_grep "the message names the key's dump line and its violation" \
+	"dump line $(grep -n 'ADD CONSTRAINT "P; odd"' "$T/fk.sql" | cut -d: -f1): .*violates foreign key constraint \"P; odd\".*nothing was restored" "$T/err"
+check_eq "no database is left, under its name or aside" 0 \
+	"$(psql -XAt -c "SELECT count(*) FROM pg_database WHERE datname LIKE '${D}%'")"
+
+# -j with a dump not in pg_dump's order (a COPY after an index): what it
+# held back runs first, in the dump's order, as without -j.
+{ printf -- '--\n-- PostgreSQL database dump\n--\n\nCREATE TABLE a (x int);\nCREATE INDEX a_x ON a (x);\n'
+  printf 'CREATE TABLE b (y int);\nCOPY b (y) FROM stdin;\n1\n2\n\\.\n\nCREATE INDEX b_y ON b (y);\n'
+  printf -- '\n--\n-- PostgreSQL database dump complete\n--\n\n'; } >"$T/order.sql"
+newdb; D=$DB
+check_exit 0 "-j 2: a COPY after an index restores" pgrestore-stream -v -j 2 --create -d "$D" <"$T/order.sql"
+check_grep "-v: what was held back ran first" 'dump line 8: COPY after the indexes' "$T/err"
+check_eq "rows and both indexes are there" "2 a_x b_y" \
+	"$(psql -XAtd "$D" -c "SELECT (SELECT count(*) FROM b) || ' ' || string_agg(indexname, ' ' ORDER BY indexname) FROM pg_indexes WHERE schemaname = 'public'")"
+
 for d in $(seq 1 $n); do psql -Xq -c "DROP DATABASE IF EXISTS pgr_$$_$d"; done
 q -c "DROP TABLESPACE ts_speed"
 done_testing

@@ -153,7 +153,8 @@ check_eq "--role: objects belong to the role" "$O" \
 
 newdb; D=$DB
 check_exit 0 "-v traces, --progress reports" pgrestore-stream -v --progress --create -d "$D" <"$T/plain.sql"
-check_grep "-v: the commit is traced" "committed database \"$D\"" "$T/err"
+check_grep "-v: the commit is traced" "committed database \"${D}_restore_[0-9]+T[0-9]+Z\"" "$T/err"
+check_grep "-v: a new database takes its name once whole" "renamed database \"${D}_restore_[0-9]+T[0-9]+Z\" to \"$D\"" "$T/err"
 check_grep "--progress: bytes and rate" '^pgrestore-stream: [0-9.]+ (B|KiB|MiB) at [0-9.]+ (B|KiB|MiB|GiB)/s' "$T/err"
 newdb; D=$DB
 check_exit 0 "-q" pgrestore-stream -q --create -d "$D" <"$T/plain.sql"

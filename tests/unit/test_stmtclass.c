@@ -195,6 +195,68 @@ check_freeze_family(void)
 /* A literal statement and its length. */
 #define SQL(lit) lit, sizeof(lit) - 1
 
+/* stmtclass_foreign_key's validation for sql, and whether " NOT VALID" at
+ * its offset makes want_added. */
+static int
+fk_is(const char *sql, const char *want_check, const char *want_added)
+{
+	size_t at = 0, n = strlen(sql);
+	char *check = stmtclass_foreign_key(sql, n, &at), added[600];
+	int ok;
+
+	snprintf(added, sizeof(added), "%.*s NOT VALID%s", (int)at, sql, sql + at);
+	ok = want_check == NULL ? check == NULL : check != NULL && strcmp(check, want_check) == 0 &&
+	    strcmp(added, want_added) == 0;
+	if (!ok)
+		printf("# %s: %s, %s\n", sql, check != NULL ? check : "(none)", added);
+	free(check);
+	return ok;
+}
+
+/* Every foreign key pg_dump writes, for every kind of table and
+ * constraint name: added NOT VALID, validated by the same names. */
+static void
+check_fk_family(void)
+{
+	static const char *const cons[] = { "t_a_fkey", "\"Fk; (odd)\"", "\"a\"\"b\"", "clé" };
+	static const char *const tails[] = { "", " ON DELETE CASCADE", " DEFERRABLE INITIALLY DEFERRED",
+					     " MATCH FULL ON UPDATE SET NULL" };
+	char name[128], sql[600], check[400], added[700];
+	int n = 0, bad = 0;
+
+	for (size_t s = 0; s < sizeof(schemas) / sizeof(schemas[0]); s++)
+		for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
+			for (size_t c = 0; c < sizeof(cons) / sizeof(cons[0]); c++)
+				for (size_t k = 0; k < sizeof(tails) / sizeof(tails[0]); k++) {
+					snprintf(name, sizeof(name), "%s.%s", schemas[s], tables[t]);
+					snprintf(sql, sizeof(sql), "ALTER TABLE ONLY %s\n    ADD CONSTRAINT %s FOREIGN KEY "
+						 "(a) REFERENCES %s(id)%s;", name, cons[c], name, tails[k]);
+					snprintf(check, sizeof(check), "ALTER TABLE ONLY %s VALIDATE CONSTRAINT %s;",
+						 name, cons[c]);
+					snprintf(added, sizeof(added), "%.*s NOT VALID;", (int)strlen(sql) - 1, sql);
+					n++;
+					bad += !fk_is(sql, check, added);
+				}
+	CHECK(bad == 0, "%d generated foreign keys are added NOT VALID and validated by their names (%d wrong)",
+	      n, bad);
+	CHECK(fk_is("ALTER TABLE ONLY t ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES u(id) NOT VALID;", NULL, NULL),
+	      "a foreign key NOT VALID in the dump stays so: it is not validated");
+	CHECK(fk_is("ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES u(id);", NULL, NULL),
+	      "without ONLY (a partitioned table, which takes no NOT VALID) it runs as it is");
+	CHECK(fk_is("ALTER TABLE ONLY t ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES u(id), "
+		    "ADD CONSTRAINT g FOREIGN KEY (b) REFERENCES u(id);", NULL, NULL) &&
+	      fk_is("ALTER TABLE ONLY t ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES u(id); SELECT 1;", NULL, NULL),
+	      "nor when it does more than add one");
+	CHECK(fk_is("ALTER TABLE ONLY t ADD CONSTRAINT t_pkey PRIMARY KEY (a);", NULL, NULL) &&
+	      fk_is("ALTER TABLE ONLY t ADD CONSTRAINT c CHECK (a > 0);", NULL, NULL) &&
+	      fk_is("ALTER TABLE ONLY t ADD CONSTRAINT \"FOREIGN\" UNIQUE (a);", NULL, NULL),
+	      "other constraints are no foreign keys");
+	CHECK(fk_is("/* c */ alter table only /* x */ t add constraint f foreign key (a) references u(id)",
+		    "ALTER TABLE ONLY t VALIDATE CONSTRAINT f;",
+		    "/* c */ alter table only /* x */ t add constraint f foreign key (a) references u(id) NOT VALID"),
+	      "comments, lower case, no ';'");
+}
+
 /* stmtclass_name's answer compared with want (NULL for none). */
 static int
 name_is(const char *sql, enum stmt_kind k, const char *want)
@@ -308,5 +370,6 @@ main(void)
 	stmtclass_first_line(long_line, sizeof(long_line), first);
 	CHECK(strlen(first) == STMT_SNIP - 1 && strcmp(first + STMT_SNIP - 4, "...") == 0,
 	    "a long line is cut with ...");
+	check_fk_family();
 	return TAP_END();
 }
