@@ -180,14 +180,14 @@ spool_stamp(const char *hex)
 static int window_has(const struct wf_ctx *x, const char *cur, const char *name);
 static int cursor_get(const struct wf_ctx *x, char cur[WAL_NAME_LEN + 1]);
 
-/* Whether a prefetched segment is still wanted: one of those after the
- * segment asked for last. */
+/* Whether a prefetched segment is still wanted: the segment asked for
+ * last (its call may be waiting for it) or one of those after it. */
 static int
 spool_wanted(const struct wf_ctx *x, const char *name)
 {
 	char cur[WAL_NAME_LEN + 1];
 
-	return cursor_get(x, cur) == 0 && window_has(x, cur, name);
+	return cursor_get(x, cur) == 0 && (strcmp(cur, name) == 0 || window_has(x, cur, name));
 }
 
 /* Writes the object's answer to final: whole, verified and synced, or
