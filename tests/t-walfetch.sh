@@ -35,6 +35,16 @@ check_cmp "... and %p holds the segment, byte for byte" "$S/$S1" "$W/RECOVERYXLO
 holds "... and nothing else" "$W" RECOVERYXLOG
 rm -f "$W/RECOVERYXLOG"
 
+# A segment that gzip cannot shrink (random bytes, as full-page images of
+# encrypted or compressed columns are): more than any S3 answer of a
+# listing or an error document ever holds, but a segment all the same.
+{ head -c 8192 "$S/$S1"; head -c $(((16 << 20) - 8192)) /dev/urandom; } >"$T/$S1"
+walpush "$T/$S1" "s3://$B/random" || not_ok "walpush a random segment"
+check_exit 0 "a segment that does not compress (16 MiB gzipped) is restored" \
+	walfetch --prefetch 0 $S1 "$W/RECOVERYXLOG" "s3://$B/random"
+check_cmp "... byte for byte" "$T/$S1" "$W/RECOVERYXLOG"
+rm -f "$W/RECOVERYXLOG" "$T/$S1"
+
 # --- not in the archive: 1, the normal end of recovery
 check_exit 1 "a segment the archive does not hold exits 1" \
 	walfetch 000000010000000000000042 "$W/RECOVERYXLOG" "$A"
