@@ -145,8 +145,6 @@ main(int argc, char **argv)
 	rc = fetch(&a, &r, &e);
 	if (r.from_spool)
 		cli_trace("%s: served from the prefetch spool", a.name);
-	if (r.prefetched > 0)
-		cli_trace("prefetched %d segment%s", r.prefetched, r.prefetched == 1 ? "" : "s");
 	if (rc == DK_OK)
 		return 0;
 	/* The normal end of recovery, and the answer to its probes for

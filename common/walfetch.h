@@ -1,9 +1,11 @@
 /* PostgreSQL's restore_command as a library: PREFIX/NAME.gz into a file,
  * complete and verified (decompressed under a temporary name in the same
  * directory, SHA-256 against the recorded one, a segment's size, fsync,
- * rename) or not at all. Asked for a segment, it also fetches the next
- * ones of the timeline into a spool beside the file (pg_wal/.walfetch-spool)
- * and serves later calls from there once they verify again. */
+ * rename) or not at all. Asked for a segment, it also has the next ones
+ * of the timeline fetched into a spool beside the file
+ * (pg_wal/.walfetch-spool), verified and synced there, by a prefetcher
+ * process that outlives the call and keeps ahead of the later calls;
+ * those are served from the spool by a rename. */
 #ifndef DRKIT_WALFETCH_H
 #define DRKIT_WALFETCH_H
 
@@ -22,13 +24,14 @@ struct walfetch_opts {
 };
 
 struct walfetch_result {
-	int from_spool;		/* served from what an earlier call fetched */
-	int prefetched;		/* segments this call added to the spool */
+	int from_spool;		/* served from what the prefetcher fetched */
 };
 
 /* Places the file name, stored under src (s3://BUCKET/PREFIX), at path.
  * DK_ENOTFOUND with reason DK_R_NO_SUCH_KEY when the archive does not hold
- * it; then, as after every failure, path is not created. */
+ * it; then, as after every failure, path is not created. For a segment
+ * with o->prefetch, forks the prefetcher (before c sends anything, so
+ * that it has connections of its own) unless one is at work. */
 int walfetch_run(struct s3_client *c, const struct objname *src, const char *name,
     const char *path, const struct walfetch_opts *o, struct walfetch_result *r,
     struct dk_err *e);

@@ -100,8 +100,14 @@ wal_archive() {
 
 # wal_restore KEY N CMD: PostgreSQL's startup process restoring N segments:
 # CMD with %f and %p (pg_wal/RECOVERYXLOG) per segment, in order; each
-# restored file is checked for its size and then replayed (removed).
+# restored file is checked for its size and then replayed (removed). It
+# runs under wal_reaped: what a restore_command leaves running (walfetch's
+# prefetcher) is waited for, and counted in the run's CPU and memory.
 wal_restore() {
+	wal_reaped bash -c 'wal_restore_run "$@"' - "$@"
+}
+
+wal_restore_run() {
 	local key=$1 n=$2 cmd=$3 d f c
 	d=$WB/restore.$key
 	rm -rf "$d" && mkdir -p "$d/archive_status" || return 1
@@ -112,7 +118,28 @@ wal_restore() {
 			{ echo "restore_command restored a short $f" >&2; return 1; }
 		mv "$d/RECOVERYXLOG" "$d/$f" && rm "$d/$f"
 	done
+	# The prefetcher leaves once the archive ends; its spool goes with d.
+	[ ! -e "$d/.walfetch-spool/.prefetch" ] || flock "$d/.walfetch-spool/.prefetch" true
 	rm -rf "$d"
+}
+
+# wal_reaped CMD...: CMD as a child subreaper (PR_SET_CHILD_SUBREAPER),
+# which waits for every process CMD leaves behind; exits as CMD did.
+wal_reaped() {
+	python3 -c 'import ctypes, os, sys
+ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[1], sys.argv[1:])
+rc = 1
+while True:
+    try:
+        p, st = os.wait()
+    except ChildProcessError:
+        break
+    if p == pid:
+        rc = os.waitstatus_to_exitcode(st)
+sys.exit(rc)' "$@"
 }
 
 # pgBackRest speaks S3 over TLS only: tests/s3tls.py (a self-signed
@@ -312,7 +339,7 @@ bench_wal() {
 		s3_start "$WB" && aws s3 mb s3://walbench >/dev/null || exit 1
 		wal_pgbr_start || exit 1
 		export WB WAL_CACHE S3_DATA
-		export -f wal_names wal_run_id wal_archive wal_restore
+		export -f wal_names wal_run_id wal_archive wal_restore wal_restore_run wal_reaped
 		bench_wal_measure
 	) || return 1
 	[ -z "$own" ] || bench_finish

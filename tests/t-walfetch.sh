@@ -35,6 +35,16 @@ check_cmp "... and %p holds the segment, byte for byte" "$S/$S1" "$W/RECOVERYXLO
 holds "... and nothing else" "$W" RECOVERYXLOG
 rm -f "$W/RECOVERYXLOG"
 
+# A segment that gzip cannot shrink (random bytes, as full-page images of
+# encrypted or compressed columns are): more than any S3 answer of a
+# listing or an error document ever holds, but a segment all the same.
+{ head -c 8192 "$S/$S1"; head -c $(((16 << 20) - 8192)) /dev/urandom; } >"$T/$S1"
+walpush "$T/$S1" "s3://$B/random" || not_ok "walpush a random segment"
+check_exit 0 "a segment that does not compress (16 MiB gzipped) is restored" \
+	walfetch --prefetch 0 $S1 "$W/RECOVERYXLOG" "s3://$B/random"
+check_cmp "... byte for byte" "$T/$S1" "$W/RECOVERYXLOG"
+rm -f "$W/RECOVERYXLOG" "$T/$S1"
+
 # --- not in the archive: 1, the normal end of recovery
 check_exit 1 "a segment the archive does not hold exits 1" \
 	walfetch 000000010000000000000042 "$W/RECOVERYXLOG" "$A"
@@ -98,14 +108,39 @@ check_exit 130 "a usage error exits 130, never 2 (PostgreSQL would read it as mi
 check_exit 134 "a directory that cannot be written to exits 134" \
 	walfetch $S1 "$T/no/such/dir/RECOVERYXLOG" "$A"
 
-# --- prefetch: one call fetches the next segments, later calls are
-# served from the spool once they verify again
+# --- prefetch: the next segments are fetched by a prefetcher that
+# outlives the call, later calls are served from the spool
+
+# spool_fill DIR N: waits until the prefetcher has N entries in DIR's
+# spool (it works on after the call that started it has returned).
+spool_fill() {
+	local i
+	for i in $(seq 1 600); do
+		[ "$(ls "$1/.walfetch-spool" 2>/dev/null | grep -vc tmp)" -ge "$2" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+Q=$T/pf0/pg_wal
+mkdir -p "$Q"
+proxy_start --match "GET /$B/wal/000000010000000000000003.gz" --count 1 --stall-after 1000
+check_exit 0 "a call returns with its segment in place while its prefetches are still on their way" \
+	via_proxy env DRKIT_RETRIES=0 DRKIT_STALL_TIMEOUT=300 timeout 60 walfetch --prefetch 3 $S1 "$Q/RECOVERYXLOG" "$A"
+check_cmp "... the segment asked for, whole" "$S/$S1" "$Q/RECOVERYXLOG"
+check "... the prefetcher goes on: the next segments come into the spool after the call" \
+	spool_fill "$Q" 2
+check_eq "... but the one whose answer stalls, not yet" "" "$(ls "$Q/.walfetch-spool" | grep 00000003 | grep -v tmp)"
+proxy_stop
+check "... and the prefetcher leaves once its stalled answer fails" \
+	flock "$Q/.walfetch-spool/.prefetch" true
+
 P=$T/pf/pg_wal
 mkdir -p "$P"
 proxy_start
 check_exit 0 "walfetch --prefetch 3 exits 0" \
 	via_proxy walfetch --prefetch 3 $S1 "$P/RECOVERYXLOG" "$A"
 check_cmp "... with the segment asked for in place" "$S/$S1" "$P/RECOVERYXLOG"
+spool_fill "$P" 3
 check_eq "... and the next three in pg_wal/.walfetch-spool, keyed by their SHA-256" \
 	"000000010000000000000002.$(sha "$S/000000010000000000000002") 000000010000000000000003.$(sha "$S/000000010000000000000003") 000000010000000000000004.$(sha "$S/000000010000000000000004")" \
 	"$(ls "$P/.walfetch-spool" | tr '\n' ' ' | sed 's/ $//')"
