@@ -169,7 +169,9 @@ soak_walfetch() {
 		fi
 	fi
 	[ "$rc" != 0 ] && [ -e "$d/RECOVERYXLOG" ] && left=1
-	[ -n "$(find "$d" -name '*.tmp')" ] && left=1
+	# The prefetcher outlives the call and may still be writing its own
+	# temporary file in the spool: only entries there are judged.
+	[ -n "$(find "$d" -path "$d/.walfetch-spool" -prune -o -name '*.tmp' -print)" ] && left=1
 	for f in "$d"/.walfetch-spool/*; do
 		[ -e "$f" ] || continue
 		n=${f##*/}; n=${n%%.*}
