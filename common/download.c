@@ -360,6 +360,13 @@ part_done(struct download *d, struct part *pt, struct dk_err *e)
 	return parts_flush(d, e);
 }
 
+/* Do other ranges wait for range 0 to size the object or show its rate? */
+static int
+download_waiting(const struct download *d)
+{
+	return !d->sized || (d->next_submit == 1 && d->submitted < d->size);
+}
+
 static int
 download_run(struct download *d, struct dk_err *e)
 {
@@ -372,7 +379,7 @@ download_run(struct download *d, struct dk_err *e)
 			break;
 		/* Until the first answer sizes the object and shows its rate,
 		 * look often: the other ranges go out as soon as it does. */
-		op = s3_next(d->c, d->sized && d->next_submit > 1 ? 200 : 2);
+		op = s3_next(d->c, download_waiting(d) ? 2 : 200);
 		if (interrupt_requested())
 			return dk_fail(e, DK_EIO, "interrupted");
 		if (op != NULL)
