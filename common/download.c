@@ -348,8 +348,8 @@ part_done(struct download *d, struct part *pt, struct dk_err *e)
 	}
 	pt->done = 1;
 	now = ramp_now();
-	/* Range 0's body came over one connection alone, before any other
-	 * range began: the rate of width 1, where it is long enough to tell. */
+	/* Range 0 ended before any other range's bytes came: all of it is
+	 * the base. */
 	if (pt->k == 0)
 		download_base(d, now);
 	was = ramp_width(&d->ramp);
