@@ -134,6 +134,7 @@ download_sized(struct download *d, struct part *pt, uint64_t size, uint64_t firs
 	pt->len = d->submitted = first_len;
 	d->first_answered = ramp_now();
 	ramp_init(&d->ramp, fixed ? d->o->jobs : DOWNLOAD_START, d->nparts, d->first_answered);
+	s3_wake(d->c);	/* the other ranges may go out (a fixed -j: now) */
 }
 
 /* The first answer sizes the object: 206 by its Content-Range, 200 (the
@@ -225,6 +226,9 @@ part_deliver(struct s3_op *op, const void *p, size_t n)
 		return DK_OK;
 	if (pt->k != 0 && !d->based)
 		download_base(d, ramp_now());
+	if (pt->k == 0 && !d->based && op->delivered < DOWNLOAD_BASE_MIN &&
+	    op->delivered + n >= DOWNLOAD_BASE_MIN)
+		s3_wake(d->c);	/* range 0 has shown its rate: widen */
 	if (pt->k == d->next_write && pt->held.len == 0) {
 		d->written += n;
 		if (d->o->progress != NULL)
@@ -360,13 +364,6 @@ part_done(struct download *d, struct part *pt, struct dk_err *e)
 	return parts_flush(d, e);
 }
 
-/* Do other ranges wait for range 0 to size the object or show its rate? */
-static int
-download_waiting(const struct download *d)
-{
-	return !d->sized || (d->next_submit == 1 && d->submitted < d->size);
-}
-
 static int
 download_run(struct download *d, struct dk_err *e)
 {
@@ -377,9 +374,9 @@ download_run(struct download *d, struct dk_err *e)
 		struct s3_op *op;
 		if (d->sized && (rc = parts_fill(d, e)) != DK_OK)
 			break;
-		/* Until the first answer sizes the object and shows its rate,
-		 * look often: the other ranges go out as soon as it does. */
-		op = s3_next(d->c, download_waiting(d) ? 2 : 200);
+		/* Returns early (s3_wake) when range 0 sizes the object and
+		 * when it has shown its rate: the other ranges go out then. */
+		op = s3_next(d->c, 200);
 		if (interrupt_requested())
 			return dk_fail(e, DK_EIO, "interrupted");
 		if (op != NULL)
