@@ -1,18 +1,29 @@
 /* The ranges of an object: range 0 is what the first answer carried (the
  * chunk asked for, or more: a service may ignore the range and send the
- * whole object), the rest follow it a chunk each. */
+ * whole object), the rest follow it a chunk each; but with one range in
+ * flight (the ramp settled there, or -j 1) the range asked for is due
+ * at once and never held, so it is the rest of the object, one request
+ * like a plain GET. Held bytes live in a few buffers passed from range to
+ * range, so that only as many are touched (and paid for in page faults)
+ * as ranges run ahead. */
+#include <sys/mman.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "download.h"
 #include "interrupt.h"
+#include "log.h"
 #include "ramp.h"
+
+#define HELD_HUGE (2u << 20)	/* a huge page on x86-64 and arm64 */
 
 struct part {
 	struct s3_op op;
 	struct download *d;
 	uint64_t k;		/* the range it carries */
+	uint64_t start, len;	/* its bytes in the object */
 	struct buf held;	/* its bytes that came before their turn */
 	int done;
 };
@@ -25,31 +36,82 @@ struct download {
 	struct ramp ramp;
 	struct part *parts;	/* range k lives in parts[k % nparts] */
 	int nparts;
+	struct buf *spare;	/* held buffers no range holds now */
+	int nspare;
 	int sized;		/* the first answer gave the size and the ETag */
 	int unsized;		/* the first answer was whole, its size unstated */
 	uint64_t size;
-	uint64_t first_len;	/* bytes of range 0 */
+	double first_answered;	/* when range 0's body began */
+	int based;		/* range 0's rate alone was taken (or not) */
 	char etag[130];
-	uint64_t nranges;	/* once sized */
 	uint64_t next_submit;
 	uint64_t next_write;
+	uint64_t submitted;	/* bytes of the object asked for, once sized */
 	uint64_t written;	/* bytes handed to the sink */
 };
 
+/* The length of range k, the next to start: a chunk, or all that is left
+ * when it is due (the only one in flight) and will stay the only one. */
 static uint64_t
-range_start(const struct download *d, uint64_t k)
+range_next_len(const struct download *d, uint64_t k)
 {
-	return k == 0 ? 0 : d->first_len + (k - 1) * d->o->chunk;
+	uint64_t left = d->size - d->submitted;
+
+	if (k == d->next_write && ramp_settled(&d->ramp) && ramp_width(&d->ramp) == 1)
+		return left;
+	return left < d->o->chunk ? left : d->o->chunk;
 }
 
-static uint64_t
-range_len(const struct download *d, uint64_t k)
+/* Room for n held bytes. A page fault costs more than copying the page
+ * (tens of microseconds in a virtual machine): a buffer of huge pages
+ * takes two faults for a 4 MiB range instead of a thousand. Smaller
+ * ranges get plain pages, so that a tiny --chunk-size does not make each
+ * range a huge page. */
+static int
+held_alloc(struct buf *b, size_t n)
 {
-	uint64_t left = d->size - range_start(d, k);
+	size_t cap = n < HELD_HUGE ? n : (n + HELD_HUGE - 1) / HELD_HUGE * HELD_HUGE;
+	void *p = NULL;
 
-	if (k == 0)
-		return d->first_len;
-	return left < d->o->chunk ? left : d->o->chunk;
+	if (b->cap >= n && b->p != NULL)
+		return 0;
+	if (cap < HELD_HUGE)
+		p = malloc(cap > 0 ? cap : 1);
+	else if (posix_memalign(&p, HELD_HUGE, cap) != 0)
+		p = NULL;
+	if (p == NULL)
+		return -1;
+#ifdef MADV_HUGEPAGE
+	if (cap >= HELD_HUGE)
+		(void)madvise(p, cap, MADV_HUGEPAGE);	/* a hint: plain pages else */
+#endif
+	free(b->p);
+	b->p = p;
+	b->cap = cap;
+	b->len = 0;
+	return 0;
+}
+
+/* A buffer for a range that came before its turn, and back. */
+static int
+held_take(struct download *d, struct part *pt, struct dk_err *e)
+{
+	if (pt->held.p == NULL && d->nspare > 0)
+		pt->held = d->spare[--d->nspare];
+	if (held_alloc(&pt->held, (size_t)pt->len) != 0)
+		return dk_fail(e, DK_EIO, "out of memory for a %llu-byte range",
+		    (unsigned long long)pt->len);
+	return DK_OK;
+}
+
+static void
+held_give(struct download *d, struct part *pt)
+{
+	if (pt->held.p == NULL)
+		return;
+	buf_reset(&pt->held);
+	d->spare[d->nspare++] = pt->held;
+	memset(&pt->held, 0, sizeof(pt->held));
 }
 
 static int
@@ -60,6 +122,21 @@ download_fail(struct download *d, struct dk_err *e, const char *what, const char
 	return dk_err_object(e, "s3://%s/%s", d->n->bucket, d->n->key);
 }
 
+/* The object is sized: the other ranges may start, and the ramp begins
+ * to measure. */
+static void
+download_sized(struct download *d, struct part *pt, uint64_t size, uint64_t first_len)
+{
+	int fixed = d->o->jobs > 0;
+
+	d->size = size;
+	d->sized = 1;
+	pt->len = d->submitted = first_len;
+	d->first_answered = ramp_now();
+	ramp_init(&d->ramp, fixed ? d->o->jobs : DOWNLOAD_START, d->nparts, d->first_answered);
+	s3_wake(d->c);	/* the other ranges may go out (a fixed -j: now) */
+}
+
 /* The first answer sizes the object: 206 by its Content-Range, 200 (the
  * whole object is coming) by its Content-Length. */
 static int
@@ -67,6 +144,7 @@ first_answer(struct download *d, struct s3_op *op)
 {
 	const struct http_call *h = &op->call;
 	unsigned long long from, to, total;
+	uint64_t size, first_len;
 
 	if (h->status == 206) {
 		/* s3.c checked that it parses and starts at 0. */
@@ -74,17 +152,16 @@ first_answer(struct download *d, struct s3_op *op)
 			return download_fail(d, &op->err, "answered range ", h->content_range);
 		if (total == 0) {
 			/* An empty object: whatever body is promised, none is its. */
-			d->sized = 1;
-			d->nranges = 1;
+			download_sized(d, op->user, 0, 0);
 			return S3_ANSWER_ENOUGH;
 		}
 		if (to < from || to >= total)
 			return download_fail(d, &op->err, "answered the impossible range ",
 			    h->content_range);
-		d->size = total;
-		d->first_len = to + 1;
+		size = total;
+		first_len = to + 1;
 	} else if (h->has_content_length) {
-		d->size = d->first_len = h->content_length;
+		size = first_len = h->content_length;
 	} else if (op->ranged) {
 		/* Capped at the range asked for, and refused when it ends. */
 		d->unsized = 1;
@@ -93,12 +170,11 @@ first_answer(struct download *d, struct s3_op *op)
 		return download_fail(d, &op->err, "answered without a Content-Length: ",
 		    "the object's size is unknown");
 	}
-	op->range_len = d->first_len;
+	op->range_len = first_len;
 	snprintf(d->etag, sizeof(d->etag), "%s", h->etag);
 	/* A retry of this range is pinned like the others. */
 	snprintf(op->pin_etag, sizeof(op->pin_etag), "%s", d->etag);
-	d->nranges = 1 + (d->size - d->first_len + d->o->chunk - 1) / d->o->chunk;
-	d->sized = 1;
+	download_sized(d, op->user, size, first_len);
 	return DK_OK;
 }
 
@@ -122,6 +198,22 @@ part_answer(struct s3_op *op)
 	return download_fail(d, &op->err, "gave the object's size as ", said);
 }
 
+/* Range 0's bytes while no other range's had come yet: the rate of one
+ * connection alone, the base a wider width must beat. Taken when another
+ * range's first bytes arrive (they share the path from then on) or when
+ * range 0 ends, whichever is first; a sample too small to tell is none. */
+static void
+download_base(struct download *d, double now)
+{
+	uint64_t n = d->parts[0].op.delivered;
+
+	if (d->based)
+		return;
+	d->based = 1;
+	if (n >= DOWNLOAD_BASE_MIN && now > d->first_answered)
+		ramp_base(&d->ramp, (double)n / (now - d->first_answered));
+}
+
 /* A piece of a range: to the sink when the range is due and none of it
  * is held (no copy), else held until its turn. */
 static int
@@ -132,17 +224,27 @@ part_deliver(struct s3_op *op, const void *p, size_t n)
 
 	if (d->unsized)
 		return DK_OK;
+	if (pt->k != 0 && !d->based)
+		download_base(d, ramp_now());
+	if (pt->k == 0 && !d->based && op->delivered < DOWNLOAD_BASE_MIN &&
+	    op->delivered + n >= DOWNLOAD_BASE_MIN)
+		s3_wake(d->c);	/* range 0 has shown its rate: widen */
 	if (pt->k == d->next_write && pt->held.len == 0) {
 		d->written += n;
+		if (d->o->progress != NULL)
+			d->o->progress(d->o->arg, d->written, d->size);
 		return sink_write(d->out, p, n, &op->err);
 	}
 	/* Room for the whole range at once: no copy on growing. */
-	if (pt->held.len == 0 && buf_reserve(&pt->held, (size_t)op->range_len) != 0)
-		return dk_fail(&op->err, DK_EIO, "out of memory for a %llu-byte range",
-		    (unsigned long long)op->range_len);
-	if (buf_append(&pt->held, p, n) != 0)
-		return dk_fail(&op->err, DK_EIO, "out of memory for a %llu-byte range",
-		    (unsigned long long)op->range_len);
+	if (pt->held.len == 0 && held_take(d, pt, &op->err) != DK_OK)
+		return op->err.status;
+	/* s3.c cuts an answer off at the range's length: this is a bug's
+	 * guard, not a check of the service. */
+	if (n > pt->held.cap - pt->held.len)
+		return dk_fail(&op->err, DK_ESERVICE, "s3://%s/%s: more bytes than the range "
+		    "holds", d->n->bucket, d->n->key);
+	memcpy(pt->held.p + pt->held.len, p, n);
+	pt->held.len += n;
 	return DK_OK;
 }
 
@@ -160,22 +262,34 @@ part_submit(struct download *d, uint64_t k, int ranged, struct dk_err *e)
 	op->deliver = part_deliver;
 	op->on_answer = part_answer;
 	op->ranged = ranged;
-	op->range_start = d->sized ? range_start(d, k) : 0;
-	op->range_len = d->sized ? range_len(d, k) : d->o->chunk;
+	pt->start = d->sized ? d->submitted : 0;
+	pt->len = d->sized ? range_next_len(d, k) : d->o->chunk;
+	op->range_start = pt->start;
+	op->range_len = pt->len;
 	snprintf(op->pin_etag, sizeof(op->pin_etag), "%s", d->etag);
 	pt->k = k;
 	pt->done = 0;
-	buf_reset(&pt->held);
+	held_give(d, pt);
+	if (d->sized)
+		d->submitted += pt->len;
 	return s3_submit(d->c, op, e);
 }
 
-/* Keeps as many ranges going as the ramp says. */
+/* Keeps as many ranges going as the ramp says, once range 0 has shown
+ * what one connection alone moves: a sample of DOWNLOAD_BASE_MIN bytes
+ * (the first few are a burst and a pause, on a busy machine), or all of
+ * it. A fixed width need not wait. */
 static int
 parts_fill(struct download *d, struct dk_err *e)
 {
+	const struct part *first = &d->parts[0];
 	int rc = DK_OK;
 
-	while (rc == DK_OK && d->next_submit < d->nranges &&
+	if (!d->based && d->o->jobs == 0 && first->k == 0 && !first->done &&
+	    first->op.delivered < DOWNLOAD_BASE_MIN)
+		return DK_OK;
+
+	while (rc == DK_OK && d->submitted < d->size &&
 	    d->next_submit - d->next_write < (uint64_t)ramp_width(&d->ramp))
 		rc = part_submit(d, d->next_submit++, 1, e);
 	return rc;
@@ -186,26 +300,24 @@ parts_fill(struct download *d, struct dk_err *e)
 static int
 parts_flush(struct download *d, struct dk_err *e)
 {
-	while (d->next_write < d->nranges) {
+	while (d->next_write < d->next_submit) {
 		struct part *pt = &d->parts[d->next_write % (uint64_t)d->nparts];
-		uint64_t len = range_len(d, pt->k);
 		int rc;
 
-		if (pt->k != d->next_write)
-			return DK_OK;	/* not started yet */
 		if (pt->held.len > 0) {
 			if ((rc = sink_write(d->out, pt->held.p, pt->held.len, e)) != DK_OK)
 				return rc;
 			d->written += pt->held.len;
-			buf_reset(&pt->held);
 		}
+		/* Due now: the rest of it goes straight to the sink. */
+		held_give(d, pt);
 		if (!pt->done)
 			return DK_OK;
-		if (pt->op.delivered != len)
+		if (pt->op.delivered != pt->len)
 			return dk_fail(e, DK_ESERVICE, "s3://%s/%s: the service sent %llu bytes "
 			    "for a range of %llu at offset %llu", d->n->bucket, d->n->key,
-			    (unsigned long long)pt->op.delivered, (unsigned long long)len,
-			    (unsigned long long)range_start(d, pt->k));
+			    (unsigned long long)pt->op.delivered, (unsigned long long)pt->len,
+			    (unsigned long long)pt->start);
 		d->next_write++;
 		if (d->o->progress != NULL)
 			d->o->progress(d->o->arg, d->written, d->size);
@@ -217,6 +329,8 @@ static int
 part_done(struct download *d, struct part *pt, struct dk_err *e)
 {
 	struct s3_op *op = &pt->op;
+	double now;
+	int was;
 
 	if (op->status != DK_OK && !d->sized && op->ranged && op->err.http_status == 416)
 		/* No range of an empty object can be had (S3 says 416): the
@@ -237,7 +351,16 @@ part_done(struct download *d, struct part *pt, struct dk_err *e)
 		return e->status;
 	}
 	pt->done = 1;
-	ramp_done(&d->ramp, op->delivered, ramp_now());
+	now = ramp_now();
+	/* Range 0 ended before any other range's bytes came: all of it is
+	 * the base. */
+	if (pt->k == 0)
+		download_base(d, now);
+	was = ramp_width(&d->ramp);
+	ramp_done(&d->ramp, op->delivered, now);
+	if (ramp_width(&d->ramp) != was)
+		log_trace(s3_client_log(d->c), "ranges in flight: %d%s", ramp_width(&d->ramp),
+		    ramp_settled(&d->ramp) ? ", settled" : "");
 	return parts_flush(d, e);
 }
 
@@ -246,13 +369,14 @@ download_run(struct download *d, struct dk_err *e)
 {
 	int rc = part_submit(d, d->next_submit++, 1, e);
 
-	while (rc == DK_OK && (!d->sized || d->next_write < d->nranges)) {
+	while (rc == DK_OK && (!d->sized || d->submitted < d->size ||
+	    d->next_write < d->next_submit)) {
 		struct s3_op *op;
 		if (d->sized && (rc = parts_fill(d, e)) != DK_OK)
 			break;
-		/* Until the first answer sizes the object, look often: the
-		 * other ranges go out as soon as it does. */
-		op = s3_next(d->c, d->sized ? 200 : 2);
+		/* Returns early (s3_wake) when range 0 sizes the object and
+		 * when it has shown its rate: the other ranges go out then. */
+		op = s3_next(d->c, 200);
 		if (interrupt_requested())
 			return dk_fail(e, DK_EIO, "interrupted");
 		if (op != NULL)
@@ -279,9 +403,13 @@ download_object(struct s3_client *c, const struct objname *n, struct sink *out,
 	int rc;
 
 	d.nparts = download_max_jobs(o);
-	ramp_init(&d.ramp, o->jobs > 0 ? o->jobs : DOWNLOAD_START, d.nparts, ramp_now());
-	if ((d.parts = calloc((size_t)d.nparts, sizeof(*d.parts))) == NULL)
+	d.parts = calloc((size_t)d.nparts, sizeof(*d.parts));
+	d.spare = calloc((size_t)d.nparts, sizeof(*d.spare));
+	if (d.parts == NULL || d.spare == NULL) {
+		free(d.parts);
+		free(d.spare);
 		return dk_fail(e, DK_EIO, "out of memory");
+	}
 	for (int i = 0; i < d.nparts; i++)
 		d.parts[i].d = &d;
 	rc = download_run(&d, e);
@@ -296,6 +424,9 @@ download_object(struct s3_client *c, const struct objname *n, struct sink *out,
 		s3_op_free(&d.parts[i].op);
 		buf_free(&d.parts[i].held);
 	}
+	for (int i = 0; i < d.nspare; i++)
+		buf_free(&d.spare[i]);
 	free(d.parts);
+	free(d.spare);
 	return rc;
 }

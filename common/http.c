@@ -10,6 +10,7 @@ struct http_pool {
 	char *ca_bundle;
 	long stall_seconds;
 	int running;
+	int woken;		/* http_wake: return from http_wait */
 	struct http_call *active;	/* calls in flight */
 	CURL **idle;		/* easy handles kept for reuse */
 	int nidle;
@@ -262,13 +263,21 @@ http_wait(struct http_pool *p, int timeout_ms)
 			call_done(p, c, m->data.result);
 			return c;
 		}
-		if (timeout_ms <= 0 || p->running == 0)
+		if (timeout_ms <= 0 || p->running == 0 || p->woken) {
+			p->woken = 0;
 			return NULL;
+		}
 		/* Short polls keep SIGINT handling and retry timers responsive. */
 		int slice = timeout_ms < 100 ? timeout_ms : 100;
 		curl_multi_poll(p->multi, NULL, 0, slice, NULL);
 		timeout_ms -= slice;
 	}
+}
+
+void
+http_wake(struct http_pool *p)
+{
+	p->woken = 1;
 }
 
 void

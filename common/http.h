@@ -73,6 +73,11 @@ int http_start(struct http_pool *p, struct http_call *c, struct dk_err *e);
 /* A call that finished, or NULL when none did within timeout_ms. */
 struct http_call *http_wait(struct http_pool *p, int timeout_ms);
 
+/* From inside a callback: the http_wait that runs it returns (NULL, if
+ * no call finished) instead of waiting on, so that its caller can act on
+ * what the callback saw. */
+void http_wake(struct http_pool *p);
+
 /* Stops c if it is in flight. */
 void http_cancel(struct http_pool *p, struct http_call *c);
 

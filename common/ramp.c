@@ -1,12 +1,19 @@
-/* An epoch measures one width: it ends after 2 x width transfers, enough
- * that every connection of the width has finished at least once. A width
- * is kept only when it moved 10% more bytes a second than the best before
- * it; the first width that does not goes back to the best one and stays. */
+/* An epoch measures one width: it ends after width transfers, one a
+ * connection on average, so that a path of a few dozen ranges has decided
+ * before it is over. A width that moved 10% more bytes a second than the
+ * best before it (the base, one transfer alone, included) is kept and
+ * doubled: a per-connection cap scales linearly, and growing by less
+ * would spend the object's first half measuring. A width that did not
+ * goes back to the best one, which is measured again for a while (the
+ * path changes, a busy machine makes one epoch look slow) before the
+ * wider one is tried again, each time twice as late. Only one transfer
+ * (the base won) and the ceiling are for good. */
 #include <time.h>
 
 #include "ramp.h"
 
 #define RAMP_GAIN 1.10
+#define RAMP_HOLD 2		/* epochs at the best width before trying wider */
 
 static void
 ramp_epoch(struct ramp *r, double now)
@@ -23,6 +30,9 @@ ramp_init(struct ramp *r, int start, int max, double now)
 	r->max = max < r->width ? r->width : max;
 	r->best_width = r->width;
 	r->settled = r->width == r->max;
+	r->doubted = 0;
+	r->hold = 0;
+	r->hold_next = RAMP_HOLD;
 	r->best_rate = 0;
 	ramp_epoch(r, now);
 }
@@ -30,9 +40,29 @@ ramp_init(struct ramp *r, int start, int max, double now)
 static int
 ramp_wider(int width, int max)
 {
-	int w = width + (width + 1) / 2;
+	int w = 2 * width;
 
 	return w > max ? max : w;
+}
+
+/* The width measured did not beat the best. */
+static void
+ramp_lost(struct ramp *r)
+{
+	if (r->best_width == 1 && r->width > 2 && !r->doubted) {
+		/* One transfer for good costs the most when this epoch was
+		 * unlucky: half the width is measured first, and may climb. */
+		r->doubted = 1;
+		r->width /= 2;
+		return;
+	}
+	r->width = r->best_width;
+	if (r->width == 1) {
+		r->settled = 1;
+		return;
+	}
+	r->hold = r->hold_next;
+	r->hold_next *= 2;
 }
 
 void
@@ -43,25 +73,45 @@ ramp_done(struct ramp *r, uint64_t bytes, double now)
 	if (r->settled)
 		return;
 	r->epoch_bytes += bytes;
-	if (++r->done < 2 * r->width || now <= r->epoch_start)
+	if (++r->done < r->width || now <= r->epoch_start)
 		return;
 	rate = (double)r->epoch_bytes / (now - r->epoch_start);
-	if (rate < r->best_rate * RAMP_GAIN) {
-		r->width = r->best_width;
+	if (r->hold > 0) {
+		/* The best width again, as the path is now: the rate to beat. */
+		r->best_rate = rate;
+		if (--r->hold == 0)
+			r->width = ramp_wider(r->width, r->max);
+	} else if (rate < r->best_rate * RAMP_GAIN) {
+		ramp_lost(r);
+	} else if (r->width == r->max) {
 		r->settled = 1;
-		return;
+	} else {
+		r->best_rate = rate;
+		r->best_width = r->width;
+		r->width = ramp_wider(r->width, r->max);
 	}
-	r->best_rate = rate;
-	r->best_width = r->width;
-	r->width = ramp_wider(r->width, r->max);
-	r->settled = r->width == r->max;
 	ramp_epoch(r, now);
+}
+
+void
+ramp_base(struct ramp *r, double rate)
+{
+	if (r->settled || rate <= r->best_rate)
+		return;
+	r->best_rate = rate;
+	r->best_width = 1;
 }
 
 int
 ramp_width(const struct ramp *r)
 {
 	return r->width;
+}
+
+int
+ramp_settled(const struct ramp *r)
+{
+	return r->settled;
 }
 
 double

@@ -26,6 +26,7 @@ struct s3_client {
 	struct s3_op *waiting;	/* ops sleeping until their retry time */
 	struct s3_op *finished;	/* ops done, not yet handed out */
 	int pending;
+	int woken;		/* s3_wake: the wait returns early */
 };
 
 static double
@@ -518,9 +519,18 @@ client_wait(struct s3_client *c, const struct s3_op *want, int timeout_ms)
 		if (c->pending == 0)
 			return NULL;
 		client_poll(c, deadline);
-		if (now_seconds() >= deadline)
+		if (now_seconds() >= deadline || c->woken) {
+			c->woken = 0;
 			return finished_take(c, want);
+		}
 	}
+}
+
+void
+s3_wake(struct s3_client *c)
+{
+	c->woken = 1;
+	http_wake(c->http);
 }
 
 struct s3_op *

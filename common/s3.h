@@ -107,6 +107,9 @@ int s3_submit(struct s3_client *c, struct s3_op *op, struct dk_err *e);
 /* An op that finished (after its retries), or NULL when none did within
  * timeout_ms. */
 struct s3_op *s3_next(struct s3_client *c, int timeout_ms);
+/* From an op's deliver or on_answer: the s3_next waiting returns now
+ * (NULL if no op finished), so that its caller can act on what it saw. */
+void s3_wake(struct s3_client *c);
 /* Ops submitted and not yet returned by s3_next. */
 int s3_pending(struct s3_client *c);
 /* Stops every op in flight (cleanup after an interruption or failure). */

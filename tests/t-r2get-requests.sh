@@ -2,7 +2,8 @@
 # What r2get asks the service, counted by the recording proxy: no HEAD
 # before the first GET. The first GET is a range whose answer also tells
 # the size and the ETag, so an object smaller than one range is one
-# request, and a larger one is its ranges and nothing more; the later
+# request, and a larger one is its ranges and nothing more (with one range
+# in flight, the first range and the rest); the later
 # ranges are pinned to that ETag, so a replaced object is never spliced.
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/proxy.sh"
@@ -50,6 +51,16 @@ done
 check_exit 0 "-o FILE of the same, the ranges in parallel" \
 	via_proxy r2get -j 3 --chunk-size 1M -o "$T/three.got" "s3://$B/three"
 check_cmp "... writes its bytes in order" "$T/three" "$T/three.got"
+
+# --- one range in flight: the one due is never held, so after the first
+# it is all the rest, as one plain stream
+proxy_start
+check_exit 0 "r2get -j 1 --chunk-size 1M of a 2.5 MiB object" \
+	via_proxy r2get -j 1 --chunk-size 1M "s3://$B/three"
+check_cmp "... writes its bytes" "$T/three" "$T/out"
+check_eq "... in 2 requests" 2 "$(requests)"
+check_grep "... the first range, then the rest" "^GET /$B/three range=bytes=1048576-2621439 " \
+	"$PROXY_LOG"
 
 # --- replaced after the first range: the later ones are pinned to its ETag
 head -c $((5 * MiB / 2)) /dev/urandom >"$T/v2"
