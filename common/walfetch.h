@@ -9,11 +9,15 @@
 #ifndef DRKIT_WALFETCH_H
 #define DRKIT_WALFETCH_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "log.h"
 #include "objname.h"
 #include "s3.h"
+#include "sha256.h"
+#include "wal.h"
 
 #define WALFETCH_SPOOL_DIR ".walfetch-spool"	/* in pg_wal: not a WAL name */
 
@@ -35,5 +39,36 @@ struct walfetch_result {
 int walfetch_run(struct s3_client *c, const struct objname *src, const char *name,
     const char *path, const struct walfetch_opts *o, struct walfetch_result *r,
     struct dk_err *e);
+
+/* What the spool (walspool.c) and the prefetcher (walprefetch.c) share
+ * with the call: fetching an object into a file, and checking it. */
+
+struct wf_ctx;
+
+/* One object on its way to a file: the requested one to path, the
+ * prefetched ones to the spool. */
+struct wf_item {
+	char name[WAL_NAME_LEN + 32];
+	struct objname obj;		/* bucket borrowed, key owned */
+	int to_spool;
+	struct s3_op op;
+	struct dk_err err;
+	const struct wf_ctx *x;		/* for a thread placing it */
+	pthread_t tid;
+	int busy;			/* a prefetch slot in use */
+	int placing;			/* handed to tid (or placed inline) */
+	int threaded;			/* tid is to be joined */
+	atomic_int done;		/* tid has finished */
+};
+
+int walfetch_item_init(struct wf_item *it, const struct objname *src, const char *name,
+    int to_spool, struct dk_err *e);
+void walfetch_item_free(struct wf_item *it);
+int walfetch_item_submit(const struct wf_ctx *x, struct wf_item *it, struct dk_err *e);
+int walfetch_item_place(const struct wf_ctx *x, struct wf_item *it, struct dk_err *e);
+int walfetch_sync_dir(const char *dir, struct dk_err *e);
+int walfetch_check_size(const struct wf_ctx *x, const char *name, int fd, uint64_t size,
+    const char *what, struct dk_err *e);
+void walfetch_recorded_hex(const char *meta, char hex[SHA256_HEXLEN + 1]);
 
 #endif
