@@ -41,10 +41,6 @@ struct replay_opts {
  * streamed and never bounded. */
 #define REPLAY_MAX_STATEMENT ((size_t)256 << 20)
 
-/* Connections for the post-data part when the restore goes into a side
- * database (--create's new one, --replace's), which may commit early. */
-#define REPLAY_JOBS_ASIDE 2
-
 struct replay_table {
 	char *db;		/* database ("-" in --check before any \connect) */
 	char *name;		/* as the dump writes it: public.t */

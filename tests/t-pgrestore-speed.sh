@@ -91,8 +91,8 @@ EOF
 pg_dump "$FK" >"$T/fk.sql"
 fks() { psql -XAtd "$1" -c "SELECT string_agg(conname || '-' || convalidated, ' ' ORDER BY conname) FROM pg_constraint WHERE contype = 'f'"; }
 newdb; D=$DB
-check_exit 0 "a dump with foreign keys restores into a new database" pgrestore-stream -v --create -d "$D" <"$T/fk.sql"
-check_grep "-v: without -j, on 2 connections, since the database is new" 'post-data statements .* with -j 2$' "$T/err"
+check_exit 0 "a dump with foreign keys restores into a new database with -j 2" pgrestore-stream -v -j 2 --create -d "$D" <"$T/fk.sql"
+check_grep "-v: its post-data part on 2 connections" 'post-data statements .* with -j 2$' "$T/err"
 check_eq "its foreign keys are validated, the one NOT VALID in the dump is not" \
 	"P; odd-true o_u_fkey-true x_loose-false" "$(fks "$D")"
 pg_dump "$D" >"$T/fk-again.sql"
