@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "download.h"
 #include "interrupt.h"
 #include "log.h"
@@ -132,7 +133,7 @@ download_sized(struct download *d, struct part *pt, uint64_t size, uint64_t firs
 	d->size = size;
 	d->sized = 1;
 	pt->len = d->submitted = first_len;
-	d->first_answered = ramp_now();
+	d->first_answered = clock_now();
 	ramp_init(&d->ramp, fixed ? d->o->jobs : DOWNLOAD_START, d->nparts, d->first_answered);
 	s3_wake(d->c);	/* the other ranges may go out (a fixed -j: now) */
 }
@@ -225,7 +226,7 @@ part_deliver(struct s3_op *op, const void *p, size_t n)
 	if (d->unsized)
 		return DK_OK;
 	if (pt->k != 0 && !d->based)
-		download_base(d, ramp_now());
+		download_base(d, clock_now());
 	if (pt->k == 0 && !d->based && op->delivered < DOWNLOAD_BASE_MIN &&
 	    op->delivered + n >= DOWNLOAD_BASE_MIN)
 		s3_wake(d->c);	/* range 0 has shown its rate: widen */
@@ -351,7 +352,7 @@ part_done(struct download *d, struct part *pt, struct dk_err *e)
 		return e->status;
 	}
 	pt->done = 1;
-	now = ramp_now();
+	now = clock_now();
 	/* Range 0 ended before any other range's bytes came: all of it is
 	 * the base. */
 	if (pt->k == 0)

@@ -1,16 +1,9 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "clock.h"
 #include "progress.h"
 
-static double
-mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 void
 progress_init(struct progress *p, int on, uint64_t total,
@@ -18,7 +11,7 @@ progress_init(struct progress *p, int on, uint64_t total,
 {
 	p->on = on && draw != NULL;
 	p->total = total;
-	p->start = p->last = mono();
+	p->start = p->last = clock_now();
 	p->shown = 0;
 	p->draw = draw;
 	p->arg = arg;
@@ -62,7 +55,7 @@ progress_update(struct progress *p, uint64_t bytes, const char *what, const char
 
 	if (!p->on)
 		return;
-	t = mono();
+	t = clock_now();
 	if (t - p->last < 0.25)
 		return;
 	p->last = t;
@@ -74,7 +67,7 @@ progress_end(struct progress *p, uint64_t bytes, const char *what, const char *d
 {
 	if (!p->on)
 		return;
-	progress_show(p, bytes, what, detail, mono(), 1);
+	progress_show(p, bytes, what, detail, clock_now(), 1);
 }
 
 void

@@ -10,6 +10,7 @@
  * (the base won) and the ceiling are for good. */
 #include <time.h>
 
+#include "clock.h"
 #include "ramp.h"
 
 #define RAMP_GAIN 1.10
@@ -114,11 +115,3 @@ ramp_settled(const struct ramp *r)
 	return r->settled;
 }
 
-double
-ramp_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}

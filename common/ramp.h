@@ -33,6 +33,5 @@ int ramp_width(const struct ramp *r);
 /* Will the width stay as it is for good (one transfer, the ceiling, or a
  * fixed width)? */
 int ramp_settled(const struct ramp *r);
-/* The clock the ramp's NOW is read on: seconds, monotonic. */
-double ramp_now(void);
+/* NOW is read on clock_now() (clock.h). */
 #endif

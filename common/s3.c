@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <sys/random.h>
 
+#include "clock.h"
 #include "interrupt.h"
 #include "s3.h"
 #include "s3err.h"
@@ -29,14 +30,6 @@ struct s3_client {
 	int woken;		/* s3_wake: the wait returns early */
 };
 
-static double
-now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static long
 env_long(const char *name, long dflt, long min, long max)
@@ -303,7 +296,7 @@ op_finish(struct s3_client *c, struct s3_op *op)
 static void
 op_retry_later(struct s3_client *c, struct s3_op *op)
 {
-	op->retry_at = now_seconds() + s3_backoff(c, op->tries);
+	op->retry_at = clock_now() + s3_backoff(c, op->tries);
 	op->next = c->waiting;
 	c->waiting = op;
 }
@@ -445,7 +438,7 @@ static void
 wake_waiting(struct s3_client *c)
 {
 	struct s3_op **pp = &c->waiting, *op;
-	double t = now_seconds();
+	double t = clock_now();
 
 	while ((op = *pp) != NULL) {
 		if (op->retry_at > t && !interrupt_requested()) {
@@ -492,7 +485,7 @@ client_poll(struct s3_client *c, double deadline)
 	wake_waiting(c);
 	/* Rounded up: a wait of 1 ms truncated to 0 would spin, calling
 	 * libcurl (and poll) thousands of times until the deadline. */
-	left = (int)ceil((deadline - now_seconds()) * 1000.0);
+	left = (int)ceil((deadline - clock_now()) * 1000.0);
 	if (slice > left)	/* the caller has other work waiting; 0: do not wait */
 		slice = left > 0 ? left : 0;
 	if ((h = http_wait(c->http, slice)) != NULL) {
@@ -510,7 +503,7 @@ client_poll(struct s3_client *c, double deadline)
 static struct s3_op *
 client_wait(struct s3_client *c, const struct s3_op *want, int timeout_ms)
 {
-	double deadline = now_seconds() + timeout_ms / 1000.0;
+	double deadline = clock_now() + timeout_ms / 1000.0;
 	struct s3_op *op;
 
 	for (;;) {
@@ -519,7 +512,7 @@ client_wait(struct s3_client *c, const struct s3_op *want, int timeout_ms)
 		if (c->pending == 0)
 			return NULL;
 		client_poll(c, deadline);
-		if (now_seconds() >= deadline || c->woken) {
+		if (clock_now() >= deadline || c->woken) {
 			c->woken = 0;
 			return finished_take(c, want);
 		}

@@ -8,6 +8,7 @@
 
 #include <openssl/evp.h>
 
+#include "clock.h"
 #include "hex.h"
 #include "interrupt.h"
 #include "io.h"
@@ -54,7 +55,7 @@ part_settle(struct upload *u, struct s3_op *op, struct dk_err *e)
 	if ((u->etags[p->number - 1] = strdup(op->call.etag)) == NULL)
 		return dk_fail(e, DK_EIO, "out of memory");
 	int was = ramp_width(&u->ramp);
-	ramp_done(&u->ramp, p->len, ramp_now());
+	ramp_done(&u->ramp, p->len, clock_now());
 	if (u->o.adaptive && (ramp_width(&u->ramp) != was ||
 	    (u->ramp.settled && !u->ramp_told))) {
 		log_trace(s3_client_log(u->c), "parts in flight: %d%s", ramp_width(&u->ramp),
@@ -124,7 +125,7 @@ static void
 width_start(struct upload *u)
 {
 	ramp_init(&u->ramp, u->o.adaptive && u->o.jobs > UPLOAD_JOBS_START ?
-	    UPLOAD_JOBS_START : u->o.jobs, u->o.jobs, ramp_now());
+	    UPLOAD_JOBS_START : u->o.jobs, u->o.jobs, clock_now());
 }
 
 /* Sends p once fewer parts are in flight than the ramp's width. */

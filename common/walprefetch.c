@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "interrupt.h"
 #include "wal.h"
 #include "walfetch.h"
@@ -18,14 +19,6 @@
 #define WF_JOBS 4		/* GETs the prefetcher keeps in flight */
 #define WF_IDLE 10.0		/* seconds without a call before it leaves */
 
-static double
-now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* Places a spool entry, on a thread of its own: decompressing, hashing
  * and syncing the prefetched segments is most of the prefetcher's time,
@@ -151,7 +144,7 @@ prefetch_loop(const struct wf_ctx *x, int lockfd)
 	size_t n = (size_t)x->o->prefetch;
 	struct wf_item *items = calloc(n, sizeof(*items));
 	char cur[WAL_NAME_LEN + 1] = "", now[WAL_NAME_LEN + 1], last[64 * WF_SLOT];
-	double moved = now_seconds();
+	double moved = clock_now();
 	int ended = 0, fetching = 0, busy = 0, look = 1, freed;
 	struct s3_op *op;
 
@@ -161,7 +154,7 @@ prefetch_loop(const struct wf_ctx *x, int lockfd)
 	while (!interrupt_requested() && spool_cursor_get(x, now) == 0) {
 		if (strcmp(now, cur) != 0) {
 			memcpy(cur, now, sizeof(cur));
-			moved = now_seconds();
+			moved = clock_now();
 			look = 1;
 		}
 		if ((freed = prefetch_reap(items, n, 0)) > 0)
@@ -175,7 +168,7 @@ prefetch_loop(const struct wf_ctx *x, int lockfd)
 		}
 		look = 0;
 		prefetch_publish(lockfd, items, n, last);
-		if (busy == 0 && (ended || now_seconds() - moved > WF_IDLE))
+		if (busy == 0 && (ended || clock_now() - moved > WF_IDLE))
 			break;
 		if (fetching == 0) {
 			usleep(busy > 0 ? WF_POLL_US : 5 * WF_POLL_US);
