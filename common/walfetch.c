@@ -74,60 +74,71 @@ temp_open(const char *final, char **tmp, struct dk_err *e)
 	return fd;
 }
 
-/* Gunzips body into fd, checking the SHA-256 of what comes out. */
-static int
-inflate_to(int fd, const char *what, const struct buf *body, const char *hex,
-    uint64_t *size, struct dk_err *e)
-{
+/* gunzip, then SHA-256, then the file: what a fetched object goes
+ * through on its way to a temporary file. */
+struct wf_inflate {
 	struct io_fd_sink out;
 	struct sha256_sink sum;
 	struct gzcheck g;
+	int sum_ready, gz_ready;
+	const char *what;
+};
+
+static int
+inflate_open(struct wf_inflate *f, int fd, const char *what, const char *hex, struct dk_err *e)
+{
 	int rc;
 
-	io_fd_sink_init(&out, fd, what);
-	if ((rc = sha256_sink_init(&sum, &out.sink, e)) != DK_OK)
+	memset(f, 0, sizeof(*f));
+	f->what = what;
+	io_fd_sink_init(&f->out, fd, what);
+	if ((rc = sha256_sink_init(&f->sum, &f->out.sink, e)) != DK_OK)
 		return rc;
-	if ((rc = sha256_sink_expect(&sum, hex, what, e)) == DK_OK &&
-	    (rc = gzcheck_init(&g, &sum.sink, 0, e)) == DK_OK) {
-		rc = gzcheck_update(&g, body->p, body->len, e);
-		if (rc == DK_OK)
-			rc = gzcheck_finish(&g, e);
-		*size = g.out_bytes;
-		gzcheck_free(&g);
-		/* gzcheck says where in the stream; the log must say which. */
-		if (rc == DK_EDATA && strncmp(e->msg, what, strlen(what)) != 0) {
-			char msg[sizeof(e->msg)];
-			snprintf(msg, sizeof(msg), "%s", e->msg);
-			dk_refail(e, rc, "%s: %s", what, msg);
-			dk_err_object(e, "%s", what);
-		}
-		if (rc == DK_OK)
-			rc = sink_finish(&sum.sink, e);
+	f->sum_ready = 1;
+	if ((rc = sha256_sink_expect(&f->sum, hex, what, e)) != DK_OK ||
+	    (rc = gzcheck_init(&f->g, &f->sum.sink, 0, e)) != DK_OK)
+		return rc;
+	f->gz_ready = 1;
+	return DK_OK;
+}
+
+/* Ends the stream when rc says all went well (the gzip trailer, the
+ * checksum), and frees it in any case; *size is what came out. */
+static int
+inflate_close(struct wf_inflate *f, int rc, uint64_t *size, struct dk_err *e)
+{
+	if (rc == DK_OK && f->gz_ready)
+		rc = gzcheck_finish(&f->g, e);
+	if (f->gz_ready) {
+		*size = f->g.out_bytes;
+		gzcheck_free(&f->g);
 	}
-	sha256_sink_free(&sum);
+	/* gzcheck says where in the stream; the log must say which. */
+	if (rc == DK_EDATA && strncmp(e->msg, f->what, strlen(f->what)) != 0) {
+		char msg[sizeof(e->msg)];
+		snprintf(msg, sizeof(msg), "%s", e->msg);
+		dk_refail(e, rc, "%s: %s", f->what, msg);
+		dk_err_object(e, "%s", f->what);
+	}
+	if (rc == DK_OK && f->gz_ready)
+		rc = sink_finish(&f->sum.sink, e);
+	if (f->sum_ready)
+		sha256_sink_free(&f->sum);
+	f->sum_ready = f->gz_ready = 0;
 	return rc;
 }
 
-/* Writes the object's answer to final: whole, verified and synced, or
- * nothing at all. A spool entry is stamped (spool_stamp) before its sync,
- * and not renamed into place once no call will want it. */
+/* Makes tmp (open as fd, size bytes of what) final: a segment's size
+ * checked, synced, renamed; removed instead when rc or a step fails. A
+ * spool entry is stamped (spool_stamp) before its sync, and not renamed
+ * into place once no call will want it. Closes fd. */
 static int
-place_object(const struct wf_ctx *x, struct wf_item *it, const char *final, struct dk_err *e)
+file_commit(const struct wf_ctx *x, const struct wf_item *it, int fd, const char *tmp,
+    const char *final, uint64_t size, const char *hex, int rc, struct dk_err *e)
 {
-	const char *hex = it->op.call.sha256_meta;
-	char what[1024], *tmp;
-	uint64_t size = 0;
-	int fd, rc;
+	char what[1024];
 
 	snprintf(what, sizeof(what), "s3://%s/%s", it->obj.bucket, it->obj.key);
-	if (hex[0] == '\0') {
-		dk_fail(e, DK_EDATA, "%s: no recorded SHA-256 (x-amz-meta-sha256): not "
-		    "stored by walpush, or stored without it", what);
-		return dk_err_reason(e, DK_R_NO_CHECKSUM);
-	}
-	if ((fd = temp_open(final, &tmp, e)) < 0)
-		return e->status;
-	rc = inflate_to(fd, what, &it->op.call.body_buf, hex, &size, e);
 	if (rc == DK_OK)
 		rc = walfetch_check_size(x, it->name, fd, size, what, e);
 	if (rc == DK_OK && it->to_spool) {
@@ -144,6 +155,37 @@ place_object(const struct wf_ctx *x, struct wf_item *it, const char *final, stru
 		rc = dk_fail(e, DK_EIO, "cannot rename %s to %s: %s", tmp, final, strerror(errno));
 	if (rc != DK_OK)
 		unlink(tmp);
+	return rc;
+}
+
+static int
+no_checksum(const char *what, struct dk_err *e)
+{
+	dk_fail(e, DK_EDATA, "%s: no recorded SHA-256 (x-amz-meta-sha256): not "
+	    "stored by walpush, or stored without it", what);
+	return dk_err_reason(e, DK_R_NO_CHECKSUM);
+}
+
+/* Writes the object's answer, held whole, to final: whole, verified and
+ * synced, or nothing at all. */
+static int
+place_object(const struct wf_ctx *x, struct wf_item *it, const char *final, struct dk_err *e)
+{
+	const char *hex = it->op.call.sha256_meta;
+	struct wf_inflate f;
+	char what[1024], *tmp;
+	uint64_t size = 0;
+	int fd, rc;
+
+	snprintf(what, sizeof(what), "s3://%s/%s", it->obj.bucket, it->obj.key);
+	if (hex[0] == '\0')
+		return no_checksum(what, e);
+	if ((fd = temp_open(final, &tmp, e)) < 0)
+		return e->status;
+	if ((rc = inflate_open(&f, fd, what, hex, e)) == DK_OK)
+		rc = gzcheck_update(&f.g, it->op.call.body_buf.p, it->op.call.body_buf.len, e);
+	rc = inflate_close(&f, rc, &size, e);
+	rc = file_commit(x, it, fd, tmp, final, size, hex, rc, e);
 	free(tmp);
 	return rc;
 }
@@ -182,35 +224,39 @@ walfetch_item_free(struct wf_item *it)
 	it->obj.key = NULL;
 }
 
-/* A GET of the item's object, held whole: as long as a segment of the
- * size it may have, gzipped, can be. */
+/* The most a GET of the item's object may answer: as long as a segment
+ * of the size it may have, gzipped, can be; a small answer's cap for the
+ * other files. */
+static size_t
+item_cap(const struct wf_ctx *x, const struct wf_item *it)
+{
+	uint64_t seg = x->o->seg_size ? x->o->seg_size : WAL_SEG_MAX;
+	enum wal_kind k = wal_classify(it->name);
+
+	if (k == WAL_SEGMENT || k == WAL_PARTIAL)
+		return (size_t)(seg + seg / 64 + (1u << 20));
+	return S3_ANSWER_MAX;
+}
+
+/* A GET of the item's object, held whole, for the spool. */
 int
 walfetch_item_submit(const struct wf_ctx *x, struct wf_item *it, struct dk_err *e)
 {
-	uint64_t seg = x->o->seg_size ? x->o->seg_size : WAL_SEG_MAX;
-
 	s3_op_init(&it->op, "GET", it->obj.bucket, it->obj.key);
 	it->op.user = it;
-	if (wal_classify(it->name) == WAL_SEGMENT || wal_classify(it->name) == WAL_PARTIAL)
-		it->op.max_body = (size_t)(seg + seg / 64 + (1u << 20));
+	it->op.max_body = item_cap(x, it);
 	return s3_submit(x->c, &it->op, e);
 }
 
-/* What a finished GET becomes: the file at path, or a spool entry. */
+/* A finished GET of the prefetcher's: its spool entry. */
 int
 walfetch_item_place(const struct wf_ctx *x, struct wf_item *it, struct dk_err *e)
 {
 	char hex[SHA256_HEXLEN + 1], entry[4096];
-	int rc;
 
 	if (it->op.status != DK_OK) {
 		*e = it->op.err;
 		return e->status;
-	}
-	if (!it->to_spool) {
-		if ((rc = place_object(x, it, x->path, e)) == DK_OK)
-			rc = walfetch_sync_dir(x->dir, e);
-		return rc;
 	}
 	walfetch_recorded_hex(it->op.call.sha256_meta, hex);
 	if (hex[0] == '\0')
@@ -220,14 +266,71 @@ walfetch_item_place(const struct wf_ctx *x, struct wf_item *it, struct dk_err *e
 	return place_object(x, it, entry, e);
 }
 
-/* Fetches the file asked for itself, to path. */
-static int
-fetch_asked(const struct wf_ctx *x, struct wf_item *it, struct dk_err *e)
-{
-	int rc;
+/* The file asked for, streamed: decompressed, hashed and written while
+ * its bytes arrive, so that the download and that work overlap (a call
+ * waits for both). A dropped connection resumes where it broke, pinned to
+ * the object's ETag; nothing is final before the end's checks. */
+struct wf_stream {
+	const struct wf_ctx *x;
+	char what[1024];
+	char hex[SHA256_HEXLEN + 1];
+	char *tmp;
+	int fd;
+	struct wf_inflate f;
+};
 
-	if ((rc = walfetch_item_submit(x, it, e)) != DK_OK)
-		return rc;
+/* The answer's headers: the recorded checksum and the object's size,
+ * then the temporary file, once; a resumed answer must record the same. */
+static int
+stream_answer(struct s3_op *op)
+{
+	struct wf_stream *s = op->user;
+	const struct http_call *h = &op->call;
+	char hex[SHA256_HEXLEN + 1];
+	unsigned long long from, to, total;
+	uint64_t size = op->range_len;
+
+	walfetch_recorded_hex(h->sha256_meta, hex);
+	if (s->fd >= 0) {
+		if (strcmp(hex, s->hex) == 0)
+			return DK_OK;
+		dk_fail(&op->err, DK_EDATA, "%s changed while it was read: start again", s->what);
+		return dk_err_reason(&op->err, DK_R_CHANGED);
+	}
+	if (hex[0] == '\0')
+		return no_checksum(s->what, &op->err);
+	if (h->status == 206 &&
+	    sscanf(h->content_range, "bytes %llu-%llu/%llu", &from, &to, &total) == 3)
+		size = total;
+	else if (h->status == 200 && h->has_content_length)
+		size = h->content_length;
+	if (size == 0)
+		return dk_fail(&op->err, DK_EDATA, "%s: an empty object, not a gzipped WAL file",
+		    s->what);
+	if (size > op->range_len)
+		return dk_fail(&op->err, DK_EDATA, "%s: %llu bytes, more than a gzipped WAL file "
+		    "of that name can be (%llu)", s->what, (unsigned long long)size,
+		    (unsigned long long)op->range_len);
+	op->range_len = size;
+	snprintf(op->pin_etag, sizeof(op->pin_etag), "%s", h->etag);
+	memcpy(s->hex, hex, sizeof(hex));
+	if ((s->fd = temp_open(s->x->path, &s->tmp, &op->err)) < 0)
+		return op->err.status;
+	return inflate_open(&s->f, s->fd, s->what, s->hex, &op->err);
+}
+
+static int
+stream_data(struct s3_op *op, const void *p, size_t n)
+{
+	struct wf_stream *s = op->user;
+
+	return gzcheck_update(&s->f.g, p, n, &op->err);
+}
+
+/* Waits for the one op in flight, seeing SIGINT and SIGTERM. */
+static int
+stream_wait(const struct wf_ctx *x, struct s3_op *op, struct dk_err *e)
+{
 	while (s3_pending(x->c) > 0) {
 		if (interrupt_requested()) {
 			s3_cancel_all(x->c);
@@ -237,9 +340,45 @@ fetch_asked(const struct wf_ctx *x, struct wf_item *it, struct dk_err *e)
 		if (s3_next(x->c, 1000) != NULL)
 			break;
 	}
-	rc = walfetch_item_place(x, it, e);
-	buf_free(&it->op.call.body_buf);
-	return rc;
+	if (op->status != DK_OK) {
+		*e = op->err;
+		/* No range of an empty object can be had: not a gzip stream. */
+		if (e->http_status == 416)
+			dk_refail(e, DK_EDATA, "s3://%s/%s: an empty object, not a gzipped WAL "
+			    "file", op->bucket, op->key);
+		return e->status;
+	}
+	if (op->delivered != op->range_len)
+		return dk_fail(e, DK_ESERVICE, "s3://%s/%s: the service answered %llu of its "
+		    "%llu bytes", op->bucket, op->key, (unsigned long long)op->delivered,
+		    (unsigned long long)op->range_len);
+	return DK_OK;
+}
+
+/* Fetches the file asked for itself, to path. */
+static int
+fetch_asked(const struct wf_ctx *x, struct wf_item *it, struct dk_err *e)
+{
+	struct wf_stream s = { .x = x, .fd = -1 };
+	struct s3_op *op = &it->op;
+	uint64_t size = 0;
+	int rc;
+
+	snprintf(s.what, sizeof(s.what), "s3://%s/%s", it->obj.bucket, it->obj.key);
+	s3_op_init(op, "GET", it->obj.bucket, it->obj.key);
+	op->user = &s;
+	op->deliver = stream_data;
+	op->on_answer = stream_answer;
+	op->ranged = 1;
+	op->range_len = item_cap(x, it);
+	if ((rc = s3_submit(x->c, op, e)) == DK_OK)
+		rc = stream_wait(x, op, e);
+	if (s.fd < 0)
+		return rc;
+	rc = inflate_close(&s.f, rc, &size, e);
+	rc = file_commit(x, it, s.fd, s.tmp, x->path, size, s.hex, rc, e);
+	free(s.tmp);
+	return rc == DK_OK ? walfetch_sync_dir(x->dir, e) : rc;
 }
 
 static int

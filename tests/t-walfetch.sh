@@ -103,6 +103,28 @@ check_exit 129 "a segment stored short, with its checksum, exits 129 (size)" \
 	walfetch $S1 "$W/RECOVERYXLOG" s3://$B/bad
 check_grep "... naming the sizes" "^walfetch: .*8388608 bytes, not the 16777216" "$T/err"
 holds "... and creates nothing" "$W"
+# The file asked for is inflated as it arrives; a dropped connection
+# resumes where it broke, and only from the same object.
+proxy_start --match "GET /$B/wal/$S1.gz" --count 1 --close-after 100000
+check_exit 0 "an answer cut off after 100000 bytes is resumed, exit 0" \
+	via_proxy walfetch --prefetch 0 $S1 "$W/RECOVERYXLOG" "$A"
+check_cmp "... %p holds the segment, byte for byte" "$S/$S1" "$W/RECOVERYXLOG"
+check_grep "... the rest asked for from byte 100000" "^GET /$B/wal/$S1.gz range=bytes=100000-" "$PROXY_LOG"
+rm -f "$W/RECOVERYXLOG"
+gzip -1c "$S/000000010000000000000002" >"$T/s2.gz"
+walpush "$S/$S1" "s3://$B/moving" || not_ok "walpush to moving/"
+proxy_start --match "GET /$B/moving/$S1.gz" --count 1 --close-after 100000 \
+	--then-run "aws s3api put-object --bucket $B --key moving/$S1.gz --body $T/s2.gz --metadata sha256=$(sha "$S/000000010000000000000002") >/dev/null"
+check_exit 129 "an object replaced while it was read is not resumed into: exit 129" \
+	via_proxy walfetch --prefetch 0 $S1 "$W/RECOVERYXLOG" "s3://$B/moving"
+check_grep "... saying it changed" "^walfetch: .*changed while it was read" "$T/err"
+holds "... and creates nothing" "$W"
+proxy_stop
+: >"$T/empty"
+put_broken bad/$S1.gz "$T/empty" "$(sha "$S/$S1")"
+check_exit 129 "an empty object exits 129" walfetch --prefetch 0 $S1 "$W/RECOVERYXLOG" s3://$B/bad
+check_grep "... saying so" "^walfetch: .*empty object" "$T/err"
+holds "... and creates nothing" "$W"
 check_exit 130 "a usage error exits 130, never 2 (PostgreSQL would read it as missing)" \
 	walfetch --no-such-option $S1 "$W/RECOVERYXLOG" "$A"
 check_exit 134 "a directory that cannot be written to exits 134" \
