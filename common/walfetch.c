@@ -74,16 +74,6 @@ temp_open(const char *final, char **tmp, struct dk_err *e)
 	return fd;
 }
 
-/* gunzip, then SHA-256, then the file: what a fetched object goes
- * through on its way to a temporary file. */
-struct wf_inflate {
-	struct io_fd_sink out;
-	struct sha256_sink sum;
-	struct gzcheck g;
-	int sum_ready, gz_ready;
-	const char *what;
-};
-
 static int
 inflate_open(struct wf_inflate *f, int fd, const char *what, const char *hex, struct dk_err *e)
 {
@@ -128,65 +118,47 @@ inflate_close(struct wf_inflate *f, int rc, uint64_t *size, struct dk_err *e)
 	return rc;
 }
 
-/* Makes tmp (open as fd, size bytes of what) final: a segment's size
- * checked, synced, renamed; removed instead when rc or a step fails. A
- * spool entry is stamped (spool_stamp) before its sync, and not renamed
- * into place once no call will want it. Closes fd. */
-static int
-file_commit(const struct wf_ctx *x, const struct wf_item *it, int fd, const char *tmp,
-    const char *final, uint64_t size, const char *hex, int rc, struct dk_err *e)
+/* Where the item goes: path, or its spool entry (named by its checksum). */
+static void
+item_final(const struct wf_item *it, char final[4096])
 {
-	char what[1024];
+	if (it->to_spool)
+		spool_entry(it->x, it->name, it->hex, final);
+	else
+		snprintf(final, 4096, "%s", it->x->path);
+}
 
-	snprintf(what, sizeof(what), "s3://%s/%s", it->obj.bucket, it->obj.key);
+/* Makes the item's temporary file final: a segment's size checked,
+ * synced, renamed; removed instead when rc or a step fails. A spool
+ * entry is stamped (spool_stamp) before its sync, and not renamed into
+ * place once no call will want it. */
+static int
+item_commit(struct wf_item *it, uint64_t size, int rc, struct dk_err *e)
+{
+	const struct wf_ctx *x = it->x;
+	char final[4096];
+
 	if (rc == DK_OK)
-		rc = walfetch_check_size(x, it->name, fd, size, what, e);
+		rc = walfetch_check_size(x, it->name, it->fd, size, it->what, e);
 	if (rc == DK_OK && it->to_spool) {
-		struct timespec ts[2] = { { 0, UTIME_OMIT }, spool_stamp(hex) };
-		futimens(fd, ts);	/* without it, the entry is read again */
+		struct timespec ts[2] = { { 0, UTIME_OMIT }, spool_stamp(it->hex) };
+		futimens(it->fd, ts);	/* without it, the entry is read again */
 	}
-	if (rc == DK_OK && fsync(fd) != 0)
-		rc = dk_fail(e, DK_EIO, "cannot sync %s: %s", tmp, strerror(errno));
-	if (close(fd) != 0 && rc == DK_OK)
-		rc = dk_fail(e, DK_EIO, "cannot write %s: %s", tmp, strerror(errno));
+	if (rc == DK_OK && fsync(it->fd) != 0)
+		rc = dk_fail(e, DK_EIO, "cannot sync %s: %s", it->tmp, strerror(errno));
+	if (close(it->fd) != 0 && rc == DK_OK)
+		rc = dk_fail(e, DK_EIO, "cannot write %s: %s", it->tmp, strerror(errno));
+	it->fd = -1;
 	if (rc == DK_OK && it->to_spool && !spool_wanted(x, it->name))
 		rc = dk_fail(e, DK_EIO, "%s: no longer wanted", it->name);
-	if (rc == DK_OK && rename(tmp, final) != 0)
-		rc = dk_fail(e, DK_EIO, "cannot rename %s to %s: %s", tmp, final, strerror(errno));
+	item_final(it, final);
+	if (rc == DK_OK && rename(it->tmp, final) != 0)
+		rc = dk_fail(e, DK_EIO, "cannot rename %s to %s: %s", it->tmp, final,
+		    strerror(errno));
 	if (rc != DK_OK)
-		unlink(tmp);
-	return rc;
-}
-
-static int
-no_checksum(const char *what, struct dk_err *e)
-{
-	dk_fail(e, DK_EDATA, "%s: no recorded SHA-256 (x-amz-meta-sha256): not "
-	    "stored by walpush, or stored without it", what);
-	return dk_err_reason(e, DK_R_NO_CHECKSUM);
-}
-
-/* Writes the object's answer, held whole, to final: whole, verified and
- * synced, or nothing at all. */
-static int
-place_object(const struct wf_ctx *x, struct wf_item *it, const char *final, struct dk_err *e)
-{
-	const char *hex = it->op.call.sha256_meta;
-	struct wf_inflate f;
-	char what[1024], *tmp;
-	uint64_t size = 0;
-	int fd, rc;
-
-	snprintf(what, sizeof(what), "s3://%s/%s", it->obj.bucket, it->obj.key);
-	if (hex[0] == '\0')
-		return no_checksum(what, e);
-	if ((fd = temp_open(final, &tmp, e)) < 0)
-		return e->status;
-	if ((rc = inflate_open(&f, fd, what, hex, e)) == DK_OK)
-		rc = gzcheck_update(&f.g, it->op.call.body_buf.p, it->op.call.body_buf.len, e);
-	rc = inflate_close(&f, rc, &size, e);
-	rc = file_commit(x, it, fd, tmp, final, size, hex, rc, e);
-	free(tmp);
+		unlink(it->tmp);
+	free(it->tmp);
+	it->tmp = NULL;
 	return rc;
 }
 
@@ -208,17 +180,28 @@ walfetch_item_init(struct wf_item *it, const struct objname *src, const char *na
     struct dk_err *e)
 {
 	memset(it, 0, sizeof(*it));
+	it->fd = -1;
 	snprintf(it->name, sizeof(it->name), "%s", name);
 	it->to_spool = to_spool;
 	it->obj.bucket = src->bucket;
 	if ((it->obj.key = wal_object_key(src->key, name)) == NULL)
 		return dk_fail(e, DK_EIO, "out of memory");
+	snprintf(it->what, sizeof(it->what), "s3://%s/%s", it->obj.bucket, it->obj.key);
 	return DK_OK;
 }
 
+/* Frees the item; a temporary file it left (a GET cancelled or failed
+ * before item_place) goes too. */
 void
 walfetch_item_free(struct wf_item *it)
 {
+	struct dk_err ignored = { 0 };
+	uint64_t size;
+
+	if (it->fd >= 0) {
+		inflate_close(&it->f, DK_ESERVICE, &size, &ignored);
+		item_commit(it, 0, DK_ESERVICE, &ignored);
+	}
 	s3_op_free(&it->op);
 	free(it->obj.key);
 	it->obj.key = NULL;
@@ -227,110 +210,138 @@ walfetch_item_free(struct wf_item *it)
 /* The most a GET of the item's object may answer: as long as a segment
  * of the size it may have, gzipped, can be; a small answer's cap for the
  * other files. */
-static size_t
+static uint64_t
 item_cap(const struct wf_ctx *x, const struct wf_item *it)
 {
 	uint64_t seg = x->o->seg_size ? x->o->seg_size : WAL_SEG_MAX;
 	enum wal_kind k = wal_classify(it->name);
 
 	if (k == WAL_SEGMENT || k == WAL_PARTIAL)
-		return (size_t)(seg + seg / 64 + (1u << 20));
+		return seg + seg / 64 + (1u << 20);
 	return S3_ANSWER_MAX;
 }
 
-/* A GET of the item's object, held whole, for the spool. */
-int
-walfetch_item_submit(const struct wf_ctx *x, struct wf_item *it, struct dk_err *e)
+static int
+no_checksum(const char *what, struct dk_err *e)
 {
-	s3_op_init(&it->op, "GET", it->obj.bucket, it->obj.key);
-	it->op.user = it;
-	it->op.max_body = item_cap(x, it);
-	return s3_submit(x->c, &it->op, e);
+	dk_fail(e, DK_EDATA, "%s: no recorded SHA-256 (x-amz-meta-sha256): not "
+	    "stored by walpush, or stored without it", what);
+	return dk_err_reason(e, DK_R_NO_CHECKSUM);
 }
 
-/* A finished GET of the prefetcher's: its spool entry. */
-int
-walfetch_item_place(const struct wf_ctx *x, struct wf_item *it, struct dk_err *e)
+/* The answer's size, from its Content-Range or Content-Length; what was
+ * asked for when it says neither. */
+static uint64_t
+answer_size(const struct s3_op *op)
 {
-	char hex[SHA256_HEXLEN + 1], entry[4096];
+	const struct http_call *h = &op->call;
+	unsigned long long from, to, total;
 
-	if (it->op.status != DK_OK) {
-		*e = it->op.err;
-		return e->status;
-	}
-	walfetch_recorded_hex(it->op.call.sha256_meta, hex);
-	if (hex[0] == '\0')
-		return dk_fail(e, DK_EDATA, "s3://%s/%s: no recorded SHA-256", it->obj.bucket,
-		    it->obj.key);
-	spool_entry(x, it->name, hex, entry);
-	return place_object(x, it, entry, e);
+	if (h->status == 206 &&
+	    sscanf(h->content_range, "bytes %llu-%llu/%llu", &from, &to, &total) == 3)
+		return total;
+	if (h->status == 200 && h->has_content_length)
+		return h->content_length;
+	return op->range_len;
 }
-
-/* The file asked for, streamed: decompressed, hashed and written while
- * its bytes arrive, so that the download and that work overlap (a call
- * waits for both). A dropped connection resumes where it broke, pinned to
- * the object's ETag; nothing is final before the end's checks. */
-struct wf_stream {
-	const struct wf_ctx *x;
-	char what[1024];
-	char hex[SHA256_HEXLEN + 1];
-	char *tmp;
-	int fd;
-	struct wf_inflate f;
-};
 
 /* The answer's headers: the recorded checksum and the object's size,
- * then the temporary file, once; a resumed answer must record the same. */
+ * then the temporary file, once; a resumed answer must record the same
+ * checksum (s3.c checks its ETag). */
 static int
-stream_answer(struct s3_op *op)
+item_answer(struct s3_op *op)
 {
-	struct wf_stream *s = op->user;
-	const struct http_call *h = &op->call;
-	char hex[SHA256_HEXLEN + 1];
-	unsigned long long from, to, total;
-	uint64_t size = op->range_len;
+	struct wf_item *it = op->user;
+	char hex[SHA256_HEXLEN + 1], final[4096];
+	uint64_t size = answer_size(op);
 
-	walfetch_recorded_hex(h->sha256_meta, hex);
-	if (s->fd >= 0) {
-		if (strcmp(hex, s->hex) == 0)
+	walfetch_recorded_hex(op->call.sha256_meta, hex);
+	if (it->fd >= 0) {
+		if (strcmp(hex, it->hex) == 0)
 			return DK_OK;
-		dk_fail(&op->err, DK_EDATA, "%s changed while it was read: start again", s->what);
+		dk_fail(&op->err, DK_EDATA, "%s changed while it was read: start again", it->what);
 		return dk_err_reason(&op->err, DK_R_CHANGED);
 	}
 	if (hex[0] == '\0')
-		return no_checksum(s->what, &op->err);
-	if (h->status == 206 &&
-	    sscanf(h->content_range, "bytes %llu-%llu/%llu", &from, &to, &total) == 3)
-		size = total;
-	else if (h->status == 200 && h->has_content_length)
-		size = h->content_length;
+		return no_checksum(it->what, &op->err);
 	if (size == 0)
 		return dk_fail(&op->err, DK_EDATA, "%s: an empty object, not a gzipped WAL file",
-		    s->what);
+		    it->what);
 	if (size > op->range_len)
 		return dk_fail(&op->err, DK_EDATA, "%s: %llu bytes, more than a gzipped WAL file "
-		    "of that name can be (%llu)", s->what, (unsigned long long)size,
+		    "of that name can be (%llu)", it->what, (unsigned long long)size,
 		    (unsigned long long)op->range_len);
 	op->range_len = size;
-	snprintf(op->pin_etag, sizeof(op->pin_etag), "%s", h->etag);
-	memcpy(s->hex, hex, sizeof(hex));
-	if ((s->fd = temp_open(s->x->path, &s->tmp, &op->err)) < 0)
+	snprintf(op->pin_etag, sizeof(op->pin_etag), "%s", op->call.etag);
+	memcpy(it->hex, hex, sizeof(hex));
+	item_final(it, final);
+	if ((it->fd = temp_open(final, &it->tmp, &op->err)) < 0)
 		return op->err.status;
-	return inflate_open(&s->f, s->fd, s->what, s->hex, &op->err);
+	return inflate_open(&it->f, it->fd, it->what, it->hex, &op->err);
 }
 
 static int
-stream_data(struct s3_op *op, const void *p, size_t n)
+item_data(struct s3_op *op, const void *p, size_t n)
 {
-	struct wf_stream *s = op->user;
+	struct wf_item *it = op->user;
 
-	return gzcheck_update(&s->f.g, p, n, &op->err);
+	return gzcheck_update(&it->f.g, p, n, &op->err);
 }
 
-/* Waits for the one op in flight, seeing SIGINT and SIGTERM. */
-static int
-stream_wait(const struct wf_ctx *x, struct s3_op *op, struct dk_err *e)
+/* A GET of the item's object, streamed: decompressed, hashed and written
+ * to a temporary file beside where it goes while its bytes arrive, so
+ * that the download and that work overlap and nothing is held whole. A
+ * dropped connection resumes where it broke, pinned to the object's ETag.
+ * walfetch_item_place then checks the end and makes it final. */
+int
+walfetch_item_submit(const struct wf_ctx *x, struct wf_item *it, struct dk_err *e)
 {
+	it->x = x;
+	s3_op_init(&it->op, "GET", it->obj.bucket, it->obj.key);
+	it->op.user = it;
+	it->op.deliver = item_data;
+	it->op.on_answer = item_answer;
+	it->op.ranged = 1;
+	it->op.range_len = item_cap(x, it);
+	return s3_submit(x->c, &it->op, e);
+}
+
+/* A finished GET: the file at path, or a spool entry; whole, verified
+ * and synced, or nothing at all. */
+int
+walfetch_item_place(const struct wf_ctx *x, struct wf_item *it, struct dk_err *e)
+{
+	const struct s3_op *op = &it->op;
+	uint64_t size = 0;
+	int rc = op->status;
+
+	if (rc != DK_OK) {
+		*e = op->err;
+		/* No range of an empty object can be had: not a gzip stream. */
+		if (e->http_status == 416)
+			rc = dk_refail(e, DK_EDATA, "%s: an empty object, not a gzipped WAL file",
+			    it->what);
+	} else if (op->delivered != op->range_len) {
+		rc = dk_fail(e, DK_ESERVICE, "%s: the service answered %llu of its %llu bytes",
+		    it->what, (unsigned long long)op->delivered,
+		    (unsigned long long)op->range_len);
+	}
+	if (it->fd < 0)
+		return rc;
+	rc = inflate_close(&it->f, rc, &size, e);
+	if ((rc = item_commit(it, size, rc, e)) == DK_OK && !it->to_spool)
+		rc = walfetch_sync_dir(x->dir, e);
+	return rc;
+}
+
+/* Fetches the file asked for itself, to path. */
+static int
+fetch_asked(const struct wf_ctx *x, struct wf_item *it, struct dk_err *e)
+{
+	int rc;
+
+	if ((rc = walfetch_item_submit(x, it, e)) != DK_OK)
+		return rc;
 	while (s3_pending(x->c) > 0) {
 		if (interrupt_requested()) {
 			s3_cancel_all(x->c);
@@ -340,45 +351,7 @@ stream_wait(const struct wf_ctx *x, struct s3_op *op, struct dk_err *e)
 		if (s3_next(x->c, 1000) != NULL)
 			break;
 	}
-	if (op->status != DK_OK) {
-		*e = op->err;
-		/* No range of an empty object can be had: not a gzip stream. */
-		if (e->http_status == 416)
-			dk_refail(e, DK_EDATA, "s3://%s/%s: an empty object, not a gzipped WAL "
-			    "file", op->bucket, op->key);
-		return e->status;
-	}
-	if (op->delivered != op->range_len)
-		return dk_fail(e, DK_ESERVICE, "s3://%s/%s: the service answered %llu of its "
-		    "%llu bytes", op->bucket, op->key, (unsigned long long)op->delivered,
-		    (unsigned long long)op->range_len);
-	return DK_OK;
-}
-
-/* Fetches the file asked for itself, to path. */
-static int
-fetch_asked(const struct wf_ctx *x, struct wf_item *it, struct dk_err *e)
-{
-	struct wf_stream s = { .x = x, .fd = -1 };
-	struct s3_op *op = &it->op;
-	uint64_t size = 0;
-	int rc;
-
-	snprintf(s.what, sizeof(s.what), "s3://%s/%s", it->obj.bucket, it->obj.key);
-	s3_op_init(op, "GET", it->obj.bucket, it->obj.key);
-	op->user = &s;
-	op->deliver = stream_data;
-	op->on_answer = stream_answer;
-	op->ranged = 1;
-	op->range_len = item_cap(x, it);
-	if ((rc = s3_submit(x->c, op, e)) == DK_OK)
-		rc = stream_wait(x, op, e);
-	if (s.fd < 0)
-		return rc;
-	rc = inflate_close(&s.f, rc, &size, e);
-	rc = file_commit(x, it, s.fd, s.tmp, x->path, size, s.hex, rc, e);
-	free(s.tmp);
-	return rc == DK_OK ? walfetch_sync_dir(x->dir, e) : rc;
+	return walfetch_item_place(x, it, e);
 }
 
 static int

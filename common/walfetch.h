@@ -13,6 +13,8 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "gzcheck.h"
+#include "io.h"
 #include "log.h"
 #include "objname.h"
 #include "s3.h"
@@ -45,13 +47,28 @@ int walfetch_run(struct s3_client *c, const struct objname *src, const char *nam
 
 struct wf_ctx;
 
+/* gunzip, then SHA-256, then the file: what a fetched object goes
+ * through on its way to a temporary file. */
+struct wf_inflate {
+	struct io_fd_sink out;
+	struct sha256_sink sum;
+	struct gzcheck g;
+	int sum_ready, gz_ready;
+	const char *what;
+};
+
 /* One object on its way to a file: the requested one to path, the
  * prefetched ones to the spool. */
 struct wf_item {
 	char name[WAL_NAME_LEN + 32];
 	struct objname obj;		/* bucket borrowed, key owned */
+	char what[1100];		/* s3://BUCKET/KEY, for messages */
 	int to_spool;
 	struct s3_op op;
+	char hex[SHA256_HEXLEN + 1];	/* the recorded SHA-256, once answered */
+	int fd;				/* the temporary file, -1 before the answer */
+	char *tmp;
+	struct wf_inflate f;
 	struct dk_err err;
 	const struct wf_ctx *x;		/* for a thread placing it */
 	pthread_t tid;

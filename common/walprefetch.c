@@ -30,7 +30,6 @@ prefetch_place(void *arg)
 
 	memset(&it->err, 0, sizeof(it->err));
 	walfetch_item_place(it->x, it, &it->err);
-	buf_free(&it->op.call.body_buf);	/* memory goes as soon as it can */
 	atomic_store(&it->done, 1);
 	return NULL;
 }

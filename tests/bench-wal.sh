@@ -79,10 +79,10 @@ wal_run_id() {
 }
 
 # wal_archive KEY N CMD: PostgreSQL's archiver over a backlog of N segments
-# (each .ready in archive_status), one sh -c per segment in order, CMD with
-# %p, %f and %r (the run's number) replaced; .ready becomes .done after each.
+# (each .ready in archive_status), through tests/walbench.py, CMD with %r
+# (the run's number) replaced here.
 wal_archive() {
-	local key=$1 n=$2 cmd=$3 run d f c
+	local key=$1 n=$2 cmd=$3 run d f
 	run=$(wal_run_id "$key")
 	d=$WB/pgwal.$key
 	rm -rf "$d" && mkdir -p "$d/archive_status" || return 1
@@ -90,56 +90,20 @@ wal_archive() {
 		ln "$WAL_CACHE/segments/$f" "$d/$f" 2>/dev/null || cp "$WAL_CACHE/segments/$f" "$d/$f"
 		: >"$d/archive_status/$f.ready"
 	done
-	for f in $(wal_names "$n"); do
-		c=${cmd//%p/$d/$f}; c=${c//%f/$f}; c=${c//%r/$key-$run}
-		sh -c "$c" || { echo "archive_command failed on $f: $c" >&2; return 1; }
-		mv "$d/archive_status/$f.ready" "$d/archive_status/$f.done"
-	done
+	python3 "$TOP/tests/walbench.py" archive "$d" "${cmd//%r/$key-$run}" $(wal_names "$n") ||
+		return 1
 	rm -rf "$d"
 }
 
-# wal_restore KEY N CMD: PostgreSQL's startup process restoring N segments:
-# CMD with %f and %p (pg_wal/RECOVERYXLOG) per segment, in order; each
-# restored file is checked for its size and then replayed (removed). It
-# runs under wal_reaped: what a restore_command leaves running (walfetch's
-# prefetcher) is waited for, and counted in the run's CPU and memory.
+# wal_restore KEY N CMD: PostgreSQL's startup process restoring N segments,
+# through tests/walbench.py, which also waits for what a restore_command
+# leaves running (walfetch's prefetcher): its time, CPU and memory count.
 wal_restore() {
-	wal_reaped bash -c 'wal_restore_run "$@"' - "$@"
-}
-
-wal_restore_run() {
-	local key=$1 n=$2 cmd=$3 d f c
+	local key=$1 n=$2 cmd=$3 d
 	d=$WB/restore.$key
 	rm -rf "$d" && mkdir -p "$d/archive_status" || return 1
-	for f in $(wal_names "$n"); do
-		c=${cmd//%p/$d/RECOVERYXLOG}; c=${c//%f/$f}
-		sh -c "$c" || { echo "restore_command failed on $f: $c" >&2; return 1; }
-		[ "$(stat -c %s "$d/RECOVERYXLOG")" = $((16 << 20)) ] ||
-			{ echo "restore_command restored a short $f" >&2; return 1; }
-		mv "$d/RECOVERYXLOG" "$d/$f" && rm "$d/$f"
-	done
-	# The prefetcher leaves once the archive ends; its spool goes with d.
-	[ ! -e "$d/.walfetch-spool/.prefetch" ] || flock "$d/.walfetch-spool/.prefetch" true
+	python3 "$TOP/tests/walbench.py" restore "$d" "$cmd" $(wal_names "$n") || return 1
 	rm -rf "$d"
-}
-
-# wal_reaped CMD...: CMD as a child subreaper (PR_SET_CHILD_SUBREAPER),
-# which waits for every process CMD leaves behind; exits as CMD did.
-wal_reaped() {
-	python3 -c 'import ctypes, os, sys
-ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)
-pid = os.fork()
-if pid == 0:
-    os.execvp(sys.argv[1], sys.argv[1:])
-rc = 1
-while True:
-    try:
-        p, st = os.wait()
-    except ChildProcessError:
-        break
-    if p == pid:
-        rc = os.waitstatus_to_exitcode(st)
-sys.exit(rc)' "$@"
 }
 
 # pgBackRest speaks S3 over TLS only: tests/s3tls.py (a self-signed
@@ -338,8 +302,8 @@ bench_wal() {
 		trap 's3_stop; [ -n "${S3TLS_PID:-}" ] && kill "$S3TLS_PID"; rm -rf "$WB"' EXIT
 		s3_start "$WB" && aws s3 mb s3://walbench >/dev/null || exit 1
 		wal_pgbr_start || exit 1
-		export WB WAL_CACHE S3_DATA
-		export -f wal_names wal_run_id wal_archive wal_restore wal_restore_run wal_reaped
+		export WB WAL_CACHE S3_DATA TOP
+		export -f wal_names wal_run_id wal_archive wal_restore
 		bench_wal_measure
 	) || return 1
 	[ -z "$own" ] || bench_finish
