@@ -125,6 +125,22 @@ put_broken bad/$S1.gz "$T/empty" "$(sha "$S/$S1")"
 check_exit 129 "an empty object exits 129" walfetch --prefetch 0 $S1 "$W/RECOVERYXLOG" s3://$B/bad
 check_grep "... saying so" "^walfetch: .*empty object" "$T/err"
 holds "... and creates nothing" "$W"
+# SIGTERM while the answer stalls halfway: 143, and the temporary file
+# the answer was being inflated into is gone.
+proxy_start --match "GET /$B/wal/$S1.gz" --count 1 --stall-after 1000
+R2_ENDPOINT=$PROXY DRKIT_STALL_TIMEOUT=300 walfetch --prefetch 0 $S1 "$W/RECOVERYXLOG" "$A" 2>"$T/err" &
+pid=$!
+for i in $(seq 1 600); do
+	ls "$W" | grep -q 'walfetch-.*\.tmp$' && break
+	sleep 0.05
+done
+check "... (the stalled answer is being written to a temporary file)" \
+	sh -c "ls '$W' | grep -q 'walfetch-.*\.tmp\$'"
+kill -TERM $pid
+wait $pid
+check_eq "SIGTERM during a download exits 143" 143 "$?"
+holds "... and leaves nothing, not even the temporary file" "$W"
+proxy_stop
 check_exit 130 "a usage error exits 130, never 2 (PostgreSQL would read it as missing)" \
 	walfetch --no-such-option $S1 "$W/RECOVERYXLOG" "$A"
 check_exit 134 "a directory that cannot be written to exits 134" \
