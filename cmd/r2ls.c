@@ -18,7 +18,7 @@ usage(void)
 {
 	printf("usage: r2ls [-0hqv] [--recursive] [--summarize] [--human-readable]\n"
 	    "            [--ndjson | --rfc3339] [--older-than AGE] [--newer-than AGE]\n"
-	    "            [--newest N] [--wal-expired BASE] [NAME]\n"
+	    "            [--newest N] [--except-newest N] [--wal-expired BASE] [NAME]\n"
 	    "Lists the objects under NAME (s3://BUCKET/PREFIX, r2://BUCKET/PREFIX, or PREFIX\n"
 	    "in $R2_BUCKET; the root of $R2_BUCKET when absent) as `aws s3 ls` does.\n\n"
 	    "  -r, --recursive        every object under the prefix, with its full key\n"
@@ -33,6 +33,8 @@ usage(void)
 	    "                         (30d, 12h, 90m, 2w)\n"
 	    "      --newer-than AGE   only objects last modified less than AGE ago\n"
 	    "      --newest N         only the N most recent objects, newest first\n"
+	    "      --except-newest N  never the N most recent objects under NAME, of any\n"
+	    "                         age: retention that keeps the last N backups\n"
 	    "      --wal-expired BASE only the WAL files under NAME (walpush's archive)\n"
 	    "                         that base backup BASE no longer needs: segments,\n"
 	    "                         .partial and .backup files before the start segment\n"
@@ -90,6 +92,7 @@ parse_args(int argc, char **argv, struct ls_args *a)
 		{ "older-than", required_argument, NULL, 'O' },
 		{ "newer-than", required_argument, NULL, 'W' },
 		{ "newest", required_argument, NULL, 'n' },
+		{ "except-newest", required_argument, NULL, 'E' },
 		{ "wal-expired", required_argument, NULL, 'X' },
 		CLI_LONGOPTS_COMMON,
 		{ NULL, 0, NULL, 0 }
@@ -116,6 +119,11 @@ parse_args(int argc, char **argv, struct ls_args *a)
 			if (cli_parse_number("--newest", optarg, 1, 1000000000, &a->sel.newest) != DK_OK)
 				return DK_EUSAGE;
 			break;
+		case 'E':
+			if (cli_parse_number("--except-newest", optarg, 1, 1000000000,
+			    &a->sel.except_newest) != DK_OK)
+				return DK_EUSAGE;
+			break;
 		case 'X': a->wal_base = optarg; break;
 		default:
 			if ((rc = cli_option(ch, usage)) != CLI_CONTINUE)
@@ -127,9 +135,9 @@ parse_args(int argc, char **argv, struct ls_args *a)
 		return cli_usage_error("name at most one prefix");
 	a->name = optind < argc ? argv[optind] : NULL;
 	if (a->wal_base != NULL && (a->sel.older_than >= 0 || a->sel.newer_than >= 0 ||
-	    a->sel.newest > 0))
+	    a->sel.newest > 0 || a->sel.except_newest > 0))
 		return cli_usage_error("--wal-expired selects by the base backup alone: "
-		    "not with --older-than, --newer-than or --newest");
+		    "not with --older-than, --newer-than, --newest or --except-newest");
 	return DK_OK;
 }
 
@@ -173,10 +181,10 @@ list(struct s3_client *c, const struct settings *set, struct ls_args *a, struct 
 	else
 		rc = s3_list(c, name.bucket, name.key, a->recursive ? NULL : "/", lsselect_page,
 		    &a->sel, e);
+	if (rc == DK_OK)
+		rc = lsselect_finish(&a->sel);
 	if (rc == DK_EIO)
 		dk_fail(e, DK_EIO, "out of memory");
-	if (rc == DK_OK)
-		lsselect_finish(&a->sel);
 	lsselect_free(&a->sel);
 	if (rc == DK_OK && a->summarize)
 		ls_print_summary(&a->pr);

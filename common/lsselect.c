@@ -29,7 +29,8 @@ lsselect_age_matches(const struct lsselect *s, time_t mtime)
 static int
 selecting(const struct lsselect *s)
 {
-	return s->older_than >= 0 || s->newer_than >= 0 || s->newest > 0;
+	return s->older_than >= 0 || s->newer_than >= 0 || s->newest > 0 ||
+	    s->except_newest > 0;
 }
 
 static int
@@ -56,12 +57,12 @@ lsselect_page(void *arg, const struct s3xml_list_page *page)
 			s->prefix(s->arg, page->prefixes[i]);
 	for (size_t i = 0; i < page->nentries; i++) {
 		const struct s3_entry *en = &page->entries[i];
-		if (!lsselect_age_matches(s, en->mtime))
-			continue;
-		if (s->newest > 0) {
+		/* The newest of the whole listing are known only at its end,
+		 * whatever their age. */
+		if (s->except_newest > 0 || (s->newest > 0 && lsselect_age_matches(s, en->mtime))) {
 			if (keep(s, en) != 0)
 				return DK_EIO;
-		} else {
+		} else if (lsselect_age_matches(s, en->mtime)) {
 			s->entry(s->arg, en);
 		}
 	}
@@ -71,21 +72,42 @@ lsselect_page(void *arg, const struct s3xml_list_page *page)
 static int
 newest_first(const void *x, const void *y)
 {
-	const struct s3_entry *a = x, *b = y;
+	const struct s3_entry *a = *(const struct s3_entry *const *)x;
+	const struct s3_entry *b = *(const struct s3_entry *const *)y;
 
 	if (a->mtime != b->mtime)
 		return a->mtime < b->mtime ? 1 : -1;
 	return strcmp(a->key, b->key);
 }
 
-void
+int
 lsselect_finish(struct lsselect *s)
 {
-	if (s->newest <= 0)
-		return;
-	qsort(s->kept, s->nkept, sizeof(*s->kept), newest_first);
-	for (size_t i = 0; i < s->nkept && (long long)i < s->newest; i++)
-		s->entry(s->arg, &s->kept[i]);
+	struct s3_entry **by_age = calloc(s->nkept ? s->nkept : 1, sizeof(*by_age));
+	unsigned char *spared = calloc(s->nkept ? s->nkept : 1, 1);
+	long long sent = 0;
+
+	if (by_age == NULL || spared == NULL) {
+		free(by_age);
+		free(spared);
+		return DK_EIO;
+	}
+	for (size_t i = 0; i < s->nkept; i++)
+		by_age[i] = &s->kept[i];
+	qsort(by_age, s->nkept, sizeof(*by_age), newest_first);
+	for (size_t i = 0; i < s->nkept && (long long)i < s->except_newest; i++)
+		spared[by_age[i] - s->kept] = 1;
+	for (size_t i = 0; i < s->nkept && (s->newest <= 0 || sent < s->newest); i++) {
+		/* --newest: newest first; else the listing's own order. */
+		const struct s3_entry *en = s->newest > 0 ? by_age[i] : &s->kept[i];
+		if (!spared[en - s->kept] && lsselect_age_matches(s, en->mtime)) {
+			s->entry(s->arg, en);
+			sent++;
+		}
+	}
+	free(by_age);
+	free(spared);
+	return DK_OK;
 }
 
 void

@@ -103,6 +103,46 @@ check_eq "--older-than 5d --newer-than 20d: between both" "mid-10d" \
 check_eq "--newest 3: newest first" "fresh new-1h mid-10d" "$(keys --newest 3 | tr '\n' ' ' | sed 's/ $//')"
 check_eq "--newest 2 --older-than 1d: the newest of the old" "mid-10d old-40d" \
 	"$(keys --newest 2 --older-than 1d | tr '\n' ' ' | sed 's/ $//')"
+check_eq "--except-newest 2: all but the two most recent, in key order" "mid-10d old-40d" \
+	"$(keys --except-newest 2 | tr '\n' ' ' | sed 's/ $//')"
+check_eq "--older-than 5d --except-newest 3: the newest three are spared whatever their age" \
+	"old-40d" "$(keys --older-than 5d --except-newest 3 | tr '\n' ' ' | sed 's/ $//')"
+check_eq "--older-than 5d --except-newest 4: every object spared, none selected" \
+	"" "$(keys --older-than 5d --except-newest 4)"
+check_eq "--newest 2 --except-newest 1: the second and third most recent" "new-1h mid-10d" \
+	"$(keys --newest 2 --except-newest 1 | tr '\n' ' ' | sed 's/ $//')"
+check_exit 2 "--except-newest 0 is a usage error" r2ls --except-newest 0 "s3://$A/"
+check_exit 2 "--except-newest with --wal-expired is a usage error" \
+	r2ls --wal-expired "s3://$A/" --except-newest 1 "s3://$A/"
+
+# A generated family: 12 objects of seeded random ages (some the same
+# second), every --except-newest from 1 to 13 with --older-than 5d,
+# against a model: the old ones in key order, less the k most recent of
+# all (newest first, the same second by key).
+F=lsfamily
+new_bucket $F || { done_testing; exit; }
+python3 -c 'import random; r = random.Random(7)
+for i in range(12): print("k%02d %d" % (i, r.choice([60, 3600, 6 * 86400, 6 * 86400, 9 * 86400, 40 * 86400]) + r.randrange(0, 3)))' >"$T/ages"
+cut -d" " -f1 "$T/ages" | tr '\n' '\0' | put_keys $F 10
+while read -r k age; do
+	touch -d "@$((now - age))" "$S3_DATA/$F/$k._S3rver_object"
+done <"$T/ages"
+python3 -c 'import sys
+now = int(sys.argv[2])
+objs = [(n, now - int(a)) for n, a in (l.split() for l in open(sys.argv[1]))]
+for k in range(1, 14):
+    spared = {n for n, m in sorted(objs, key=lambda o: (-o[1], o[0]))[:k]}
+    print(" ".join(n for n, m in sorted(objs) if now - m > 5 * 86400 and n not in spared))' \
+	"$T/ages" "$now" >"$T/want"
+bad=
+for k in $(seq 1 13); do
+	got=$(r2ls --recursive --older-than 5d --except-newest "$k" "s3://$F/" | awk '{ printf "%s%s", sep, $4; sep = " " } END { print "" }')
+	want=$(sed -n "${k}p" "$T/want")
+	[ "$want" = "$got" ] || bad="$bad k=$k want [$want] got [$got];"
+done
+check_eq "--older-than 5d --except-newest 1..13 over 12 objects: as the model says" "" "$bad"
+aws s3 rb --force "s3://$F" >/dev/null
+
 r2ls --recursive --older-than 30d "s3://$A/" >"$T/out"
 check_grep "--older-than in the default format prints the aws line" "^$(TZ=$TZ date -d "@$((now - 40 * 86400))" '+%Y-%m-%d') [0-9:]{8} +100 old-40d$" "$T/out"
 check_eq "... and only it" 1 "$(wc -l <"$T/out")"
