@@ -19,10 +19,9 @@
 #define WF_JOBS 4		/* GETs the prefetcher keeps in flight */
 #define WF_IDLE 10.0		/* seconds without a call before it leaves */
 
-
-/* Places a spool entry, on a thread of its own: decompressing, hashing
- * and syncing the prefetched segments is most of the prefetcher's time,
- * and the machine may have more processors than one. */
+/* Places a spool entry, on a thread of its own: its bytes were inflated
+ * and hashed as they came, but its fsync waits for the disk, and the
+ * other GETs must not wait with it. */
 static void *
 prefetch_place(void *arg)
 {
