@@ -215,6 +215,17 @@ download_base(struct download *d, double now)
 		ramp_base(&d->ramp, (double)n / (now - d->first_answered));
 }
 
+/* Whether range 0 alone has moved enough to tell one connection's rate:
+ * DOWNLOAD_BASE_MIN bytes over DOWNLOAD_BASE_SECONDS at least (on loopback
+ * a megabyte is a burst of a millisecond, whose rate is noise and too
+ * low, so that any width looked better), or DOWNLOAD_BASE_FULL bytes. */
+static int
+base_sampled(const struct download *d, uint64_t delivered, double now)
+{
+	return delivered >= DOWNLOAD_BASE_FULL || (delivered >= DOWNLOAD_BASE_MIN &&
+	    now - d->first_answered >= DOWNLOAD_BASE_SECONDS);
+}
+
 /* A piece of a range: to the sink when the range is due and none of it
  * is held (no copy), else held until its turn. */
 static int
@@ -227,8 +238,8 @@ part_deliver(struct s3_op *op, const void *p, size_t n)
 		return DK_OK;
 	if (pt->k != 0 && !d->based)
 		download_base(d, clock_now());
-	if (pt->k == 0 && !d->based && op->delivered < DOWNLOAD_BASE_MIN &&
-	    op->delivered + n >= DOWNLOAD_BASE_MIN)
+	if (pt->k == 0 && !d->based && d->next_submit == 1 &&
+	    base_sampled(d, op->delivered + n, clock_now()))
 		s3_wake(d->c);	/* range 0 has shown its rate: widen */
 	if (pt->k == d->next_write && pt->held.len == 0) {
 		d->written += n;
@@ -277,7 +288,7 @@ part_submit(struct download *d, uint64_t k, int ranged, struct dk_err *e)
 }
 
 /* Keeps as many ranges going as the ramp says, once range 0 has shown
- * what one connection alone moves: a sample of DOWNLOAD_BASE_MIN bytes
+ * what one connection alone moves: a sample base_sampled deems enough
  * (the first few are a burst and a pause, on a busy machine), or all of
  * it. A fixed width need not wait. */
 static int
@@ -287,7 +298,7 @@ parts_fill(struct download *d, struct dk_err *e)
 	int rc = DK_OK;
 
 	if (!d->based && d->o->jobs == 0 && first->k == 0 && !first->done &&
-	    first->op.delivered < DOWNLOAD_BASE_MIN)
+	    !base_sampled(d, first->op.delivered, clock_now()))
 		return DK_OK;
 
 	while (rc == DK_OK && d->submitted < d->size &&
