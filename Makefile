@@ -1,6 +1,6 @@
 # drkit: build, install, check, demo, bench, fuzz.
-# Programs are cmd/*.c (with what they share in cmd/cli/), the shared
-# library is common/*.c, unit tests are tests/unit/*.c, test drivers
+# Programs are cmd/*.c, the shared library is common/*.c (cli.c in it is
+# what only the programs call), unit tests are tests/unit/*.c, test drivers
 # tests/tools/*.c and integration tests tests/t-*.sh: adding a file is enough.
 # A plain `make` warns but does not stop on a warning, so that a compiler
 # newer than ours still builds; make check (and WERROR=-Werror) does.
@@ -25,7 +25,7 @@ PKGS      = libcurl openssl zlib libisal expat libpq jansson
 DEPCFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null || echo -I/usr/include/postgresql)
 DEPLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcurl -lssl -lcrypto -lz -lisal -lexpat -lpq -ljansson)
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra $(WERROR) -Wshadow -Wvla \
-             -Icommon -Icmd/cli $(DEPCFLAGS) -DDRKIT_VERSION='"$(VERSION)"' \
+             -Icommon $(DEPCFLAGS) -DDRKIT_VERSION='"$(VERSION)"' \
              -g $(OPT) $(SAN) -MMD -MP $(CFLAGS)
 # Only the libraries a program calls: clang (the sanitizer build) would
 # otherwise load all of them into every program, and each costs start-up
@@ -34,7 +34,6 @@ LIBS      = -Wl,--as-needed $(DEPLIBS) -lpthread -lm
 
 PROGS      = $(patsubst cmd/%.c,%,$(wildcard cmd/*.c))
 COMMON_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard common/*.c))
-CLI_OBJ    = $(patsubst %.c,$(BUILD)/%.o,$(wildcard cmd/cli/*.c))
 UNIT_BINS  = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c))
 TOOL_BINS  = $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(wildcard tests/tools/*.c))
 BINS       = $(PROGS:%=$(BUILD)/bin/%)
@@ -61,18 +60,18 @@ $(BUILD)/libdrkit.a: $(COMMON_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/bin/%: $(BUILD)/cmd/%.o $(CLI_OBJ) $(BUILD)/libdrkit.a
+$(BUILD)/bin/%: $(BUILD)/cmd/%.o $(BUILD)/libdrkit.a
 	@mkdir -p $(@D)
-	$(CC) $(SAN) $(LDFLAGS) -o $@ $< $(CLI_OBJ) $(BUILD)/libdrkit.a $(LIBS)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $< $(BUILD)/libdrkit.a $(LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libdrkit.a
 	@mkdir -p $(@D)
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $< $(BUILD)/libdrkit.a $(LIBS)
 
 # Test drivers: small programs that tests call to reach the library directly.
-$(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(CLI_OBJ) $(BUILD)/libdrkit.a
+$(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(BUILD)/libdrkit.a
 	@mkdir -p $(@D)
-	$(CC) $(SAN) $(LDFLAGS) -o $@ $< $(CLI_OBJ) $(BUILD)/libdrkit.a $(LIBS)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $< $(BUILD)/libdrkit.a $(LIBS)
 
 # Fuzz targets (in build/fuzz, see fuzz-build): a tests/fuzz/*.c and the library.
 $(BUILD)/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/libdrkit.a
@@ -144,6 +143,6 @@ uninstall:
 clean:
 	rm -rf $(BUILD)
 
--include $(COMMON_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(BINS:$(BUILD)/bin/%=$(BUILD)/cmd/%.d) $(UNIT_BINS:$(BUILD)/tests/%=$(BUILD)/tests/unit/%.d) \
+-include $(COMMON_OBJ:.o=.d) $(BINS:$(BUILD)/bin/%=$(BUILD)/cmd/%.d) $(UNIT_BINS:$(BUILD)/tests/%=$(BUILD)/tests/unit/%.d) \
            $(TOOL_BINS:$(BUILD)/tools/%=$(BUILD)/tests/tools/%.d) \
            $(FUZZ_BINS:$(BUILD)/%=$(BUILD)/tests/fuzz/%.d)

@@ -106,6 +106,12 @@ for m in man/*.1; do
 	check "$m documents a program in cmd/" test -f "cmd/$p.c"
 done
 
+# cmd/ holds the programs and nothing else; what they share to print and
+# exit is common/cli.c, which the rest of the library never includes.
+check_eq "every file in cmd/ is a program" "" "$(find cmd -mindepth 1 ! -name '*.c')"
+check_eq "only common/cli.c of the library includes cli.h" "common/cli.c" \
+	"$(grep -l '#include "cli.h"' common/*.c)"
+
 for m in man/*.1 man/*.7; do
 	check "$m: mandoc -Tlint -Wwarning is silent" test -z "$(mandoc -Tlint -Wwarning "$m" 2>&1)"
 	for s in SYNOPSIS ENVIRONMENT 'EXIT STATUS' EXAMPLES 'SEE ALSO'; do

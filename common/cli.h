@@ -1,7 +1,8 @@
 /* What every program's main does the same way: its name in messages, the
  * options they all take, -v/-q, signals, the library's notes and progress
  * on stderr, and turning an error record into an exit status. Only the
- * programs link this: the library never prints. */
+ * programs (cmd/) and the test drivers call this: the rest of the library
+ * never prints and never includes it. */
 #ifndef DRKIT_CLI_H
 #define DRKIT_CLI_H
 
