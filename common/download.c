@@ -144,12 +144,11 @@ static int
 first_answer(struct download *d, struct s3_op *op)
 {
 	const struct http_call *h = &op->call;
-	unsigned long long from, to, total;
-	uint64_t size, first_len;
+	uint64_t from, to, total, size, first_len;
 
 	if (h->status == 206) {
 		/* s3.c checked that it parses and starts at 0. */
-		if (sscanf(h->content_range, "bytes %llu-%llu/%llu", &from, &to, &total) != 3)
+		if (!http_content_range(h, &from, &to, &total))
 			return download_fail(d, &op->err, "answered range ", h->content_range);
 		if (total == 0) {
 			/* An empty object: whatever body is promised, none is its. */
@@ -186,13 +185,13 @@ part_answer(struct s3_op *op)
 	struct part *pt = op->user;
 	struct download *d = pt->d;
 	const char *slash = strrchr(op->call.content_range, '/');
-	unsigned long long total;
+	uint64_t from, to, total;
 	char said[160];
 
 	if (!d->sized)
 		return first_answer(d, op);
 	if (op->call.status != 206 || slash == NULL ||
-	    (sscanf(slash + 1, "%llu", &total) == 1 && total == d->size))
+	    (http_content_range(&op->call, &from, &to, &total) && total == d->size))
 		return DK_OK;
 	snprintf(said, sizeof(said), "%s in a range, and as %llu before", slash + 1,
 	    (unsigned long long)d->size);

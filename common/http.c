@@ -274,6 +274,19 @@ http_wait(struct http_pool *p, int timeout_ms)
 	}
 }
 
+int
+http_content_range(const struct http_call *c, uint64_t *from, uint64_t *to, uint64_t *total)
+{
+	unsigned long long f, t, n;
+
+	if (sscanf(c->content_range, "bytes %llu-%llu/%llu", &f, &t, &n) != 3)
+		return 0;
+	*from = f;
+	*to = t;
+	*total = n;
+	return 1;
+}
+
 void
 http_wake(struct http_pool *p)
 {

@@ -78,6 +78,10 @@ struct http_call *http_wait(struct http_pool *p, int timeout_ms);
  * what the callback saw. */
 void http_wake(struct http_pool *p);
 
+/* The answer's Content-Range, "bytes FROM-TO/TOTAL": 1 when it is one. */
+int http_content_range(const struct http_call *c, uint64_t *from, uint64_t *to,
+    uint64_t *total);
+
 /* Stops c if it is in flight. */
 void http_cancel(struct http_pool *p, struct http_call *c);
 

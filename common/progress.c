@@ -1,9 +1,7 @@
 #include <stdio.h>
-#include <time.h>
 
 #include "clock.h"
 #include "progress.h"
-
 
 void
 progress_init(struct progress *p, int on, uint64_t total,

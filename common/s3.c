@@ -30,7 +30,6 @@ struct s3_client {
 	int woken;		/* s3_wake: the wait returns early */
 };
 
-
 static long
 env_long(const char *name, long dflt, long min, long max)
 {
@@ -307,7 +306,7 @@ static int
 op_check_range(struct s3_op *op, uint64_t kept)
 {
 	struct http_call *h = &op->call;
-	unsigned long long from, to, total;
+	uint64_t from, to, total;
 	uint64_t want_from = op->range_start + kept;
 
 	if (op->pin_etag[0] != '\0' && h->etag[0] != '\0' && strcmp(h->etag, op->pin_etag) != 0) {
@@ -321,8 +320,7 @@ op_check_range(struct s3_op *op, uint64_t kept)
 		    "range without its Content-Range: the object's size is unknown", op->bucket,
 		    op->key);
 	} else if (h->status == 206) {
-		if (sscanf(h->content_range, "bytes %llu-%llu/%llu", &from, &to, &total) != 3 ||
-		    from != want_from)
+		if (!http_content_range(h, &from, &to, &total) || from != want_from)
 			return dk_fail(&op->err, DK_ESERVICE, "s3://%s/%s: the service answered "
 			    "range %s to a request for bytes from %llu", op->bucket, op->key,
 			    h->content_range, (unsigned long long)want_from);

@@ -235,10 +235,9 @@ static uint64_t
 answer_size(const struct s3_op *op)
 {
 	const struct http_call *h = &op->call;
-	unsigned long long from, to, total;
+	uint64_t from, to, total;
 
-	if (h->status == 206 &&
-	    sscanf(h->content_range, "bytes %llu-%llu/%llu", &from, &to, &total) == 3)
+	if (h->status == 206 && http_content_range(h, &from, &to, &total))
 		return total;
 	if (h->status == 200 && h->has_content_length)
 		return h->content_length;
