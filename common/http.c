@@ -1,3 +1,4 @@
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -22,17 +23,40 @@ http_pool_new(const char *ca_bundle, long stall_seconds, struct dk_err *e)
 {
 	struct http_pool *p;
 
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
-	    (p = calloc(1, sizeof(*p))) == NULL) {
-		dk_fail(e, DK_EIO, "cannot initialise libcurl");
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		dk_fail(e, DK_EIO, "out of memory");
 		return NULL;
 	}
-	p->multi = curl_multi_init();
 	p->stall_seconds = stall_seconds;
 	p->ca_bundle = ca_bundle != NULL ? strdup(ca_bundle) : NULL;
+	return p;
+}
+
+static CURLcode global_status = CURLE_FAILED_INIT;
+
+static void
+global_init(void)
+{
+	global_status = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+/* libcurl and its TLS library are set up at the first request, not
+ * before: a run that sends none (walfetch serving from its spool) saves
+ * their start-up, a good part of a short process's CPU. Once per
+ * process, whichever thread asks first. */
+static int
+pool_open(struct http_pool *p, struct dk_err *e)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	if (p->multi != NULL)
+		return DK_OK;
+	pthread_once(&once, global_init);
+	if (global_status != CURLE_OK || (p->multi = curl_multi_init()) == NULL)
+		return dk_fail(e, DK_EIO, "cannot initialise libcurl");
 	/* Reuse connections across calls instead of a handshake each. */
 	curl_multi_setopt(p->multi, CURLMOPT_MAXCONNECTS, 64L);
-	return p;
+	return DK_OK;
 }
 
 void
@@ -199,9 +223,11 @@ easy_setup(struct http_pool *p, struct http_call *c, CURL *h)
 int
 http_start(struct http_pool *p, struct http_call *c, struct dk_err *e)
 {
-	CURL *h = easy_get(p);
+	CURL *h;
 
-	if (h == NULL)
+	if (pool_open(p, e) != DK_OK)
+		return DK_EIO;
+	if ((h = easy_get(p)) == NULL)
 		return dk_fail(e, DK_EIO, "cannot create a libcurl handle");
 	if (!c->keep_body)
 		buf_reset(&c->body_buf);
@@ -253,6 +279,8 @@ http_wait(struct http_pool *p, int timeout_ms)
 	int still, left;
 	CURLMsg *m;
 
+	if (p->multi == NULL)
+		return NULL;
 	for (;;) {
 		curl_multi_perform(p->multi, &still);
 		while ((m = curl_multi_info_read(p->multi, &left)) != NULL) {
