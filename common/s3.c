@@ -106,6 +106,12 @@ s3_client_log(const struct s3_client *c)
 	return c->log;
 }
 
+const char *
+s3_client_endpoint(const struct s3_client *c)
+{
+	return c->t.base;
+}
+
 void
 s3_client_free(struct s3_client *c)
 {

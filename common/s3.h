@@ -93,6 +93,8 @@ struct s3_client *s3_client_new(const struct settings *set, const struct dk_log 
 struct s3_client *s3_connect(struct settings *set, const struct dk_log *log, struct dk_err *e);
 /* Where the client's traces and notes go (may be NULL). */
 const struct dk_log *s3_client_log(const struct s3_client *c);
+/* The endpoint requests go to, as named in messages. */
+const char *s3_client_endpoint(const struct s3_client *c);
 void s3_client_free(struct s3_client *c);
 
 void s3_op_init(struct s3_op *op, const char *method, const char *bucket, const char *key);

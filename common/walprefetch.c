@@ -206,6 +206,7 @@ prefetch_start(const struct wf_ctx *x)
 		close(fd);
 		return;
 	}
+	spool_since(x);
 	if ((pid = fork()) == 0) {
 		/* The middle process goes at once: init reaps the prefetcher. */
 		if (fork() != 0)

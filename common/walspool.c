@@ -18,6 +18,7 @@
  * written (NAME.walfetch-PID.tmp): dot files, never taken for entries. */
 #define WF_ASKED ".asked"	/* symlink to the segment asked for last */
 #define WF_LOCK ".prefetch"	/* held by the prefetcher; lists its fetches */
+#define WF_SINCE ".since"	/* the archive of the prefetcher at work, written as it starts */
 #define WF_STOP "-"		/* .asked's target that stops the prefetcher */
 #define WF_ENTRY_LEN (WAL_NAME_LEN + 1 + SHA256_HEXLEN)
 
@@ -249,9 +250,71 @@ spool_await(const struct wf_ctx *x, const char *name)
 	} while (listed && !interrupt_requested() && spool_locked(x));
 }
 
-/* Serves name from the spool when an entry there has the checksum the
- * archive records for it now (one HEAD) and still verifies; *served says
- * whether it did. */
+/* The archive a call reads, as .since records it: endpoint, bucket and
+ * prefix. */
+static void
+spool_source(const struct wf_ctx *x, char *out, size_t len)
+{
+	snprintf(out, len, "%s %s %s\n", s3_client_endpoint(x->c), x->src->bucket, x->src->key);
+}
+
+/* Called by the call that starts a prefetcher, before it is forked: from
+ * now on, the entries already in the spool are those of a prefetcher that
+ * has gone (or of another archive), and are served only after a HEAD. */
+void
+spool_since(const struct wf_ctx *x)
+{
+	char tmp[4096], path[4096], file[64], src[4096];
+	int fd, ok;
+
+	snprintf(file, sizeof(file), WF_SINCE ".%ld", (long)getpid());
+	spool_path(x, file, tmp);
+	spool_path(x, WF_SINCE, path);
+	spool_source(x, src, sizeof(src));
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)) < 0) {
+		unlink(path);	/* then every entry is asked about */
+		return;
+	}
+	ok = write(fd, src, strlen(src)) == (ssize_t)strlen(src);
+	if (close(fd) != 0 || !ok || rename(tmp, path) != 0) {
+		unlink(tmp);
+		unlink(path);
+	}
+}
+
+/* Whether an entry was fetched by the prefetcher now at work, from the
+ * archive this call reads: placed in the spool (its ctime) after that
+ * prefetcher started (.since's mtime). Such an entry was checked against
+ * the archive seconds ago, and is served without asking again. */
+static int
+spool_live(const struct wf_ctx *x, const char *entry)
+{
+	char path[4096], want[4096], got[4096];
+	struct stat es, ss;
+	ssize_t n;
+	int fd;
+
+	spool_path(x, WF_SINCE, path);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	n = read(fd, got, sizeof(got) - 1);
+	if (fstat(fd, &ss) != 0)
+		n = -1;
+	close(fd);
+	if (n < 0 || lstat(entry, &es) != 0)
+		return 0;
+	got[n] = '\0';
+	spool_source(x, want, sizeof(want));
+	if (strcmp(got, want) != 0)
+		return 0;
+	return es.st_ctim.tv_sec > ss.st_mtim.tv_sec ||
+	    (es.st_ctim.tv_sec == ss.st_mtim.tv_sec && es.st_ctim.tv_nsec >= ss.st_mtim.tv_nsec);
+}
+
+/* Serves name from the spool when an entry there verifies and is the
+ * object the archive holds: fetched by the prefetcher at work, or else
+ * confirmed by one HEAD (the recorded checksum); *served says whether it
+ * did. */
 int
 spool_serve(const struct wf_ctx *x, const struct objname *obj, const char *name, int *served,
     struct dk_err *e)
@@ -264,13 +327,15 @@ spool_serve(const struct wf_ctx *x, const struct objname *obj, const char *name,
 	spool_await(x, name);
 	if (!spool_find(x, name, hex))
 		return DK_OK;
-	if ((rc = s3_head(x->c, obj, &info, e)) != DK_OK)
-		return rc;
-	walfetch_recorded_hex(info.sha256_meta, want);
 	spool_entry(x, name, hex, entry);
-	if (want[0] == '\0' || strcmp(want, hex) != 0) {
-		unlink(entry);	/* of an object since replaced */
-		return DK_OK;
+	if (!spool_live(x, entry)) {
+		if ((rc = s3_head(x->c, obj, &info, e)) != DK_OK)
+			return rc;
+		walfetch_recorded_hex(info.sha256_meta, want);
+		if (want[0] == '\0' || strcmp(want, hex) != 0) {
+			unlink(entry);	/* of an object since replaced */
+			return DK_OK;
+		}
 	}
 	*served = spool_take(x, entry, name, hex);
 	return DK_OK;

@@ -1,7 +1,8 @@
 /* walfetch's spool (pg_wal/.walfetch-spool): the prefetched segments as
  * entries NAME.SHA256, verified and synced, that later calls take by a
  * rename; the cursor (.asked) that tells the prefetcher where recovery
- * is, and the lock (.prefetch) it holds while it works. */
+ * is, the lock (.prefetch) it holds while it works, and the archive it
+ * fetches from (.since, written as it starts). */
 #ifndef DRKIT_WALSPOOL_H
 #define DRKIT_WALSPOOL_H
 
@@ -35,5 +36,6 @@ void spool_cursor_set(const struct wf_ctx *x, const char *name);
 void spool_prune(const struct wf_ctx *x, const char *name);
 void spool_remove(const struct wf_ctx *x);
 int spool_lock_open(const struct wf_ctx *x);
+void spool_since(const struct wf_ctx *x);
 
 #endif

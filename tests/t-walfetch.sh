@@ -186,9 +186,8 @@ check_eq "... and the next three in pg_wal/.walfetch-spool, keyed by their SHA-2
 check_exit 0 "the next call is served from the spool" \
 	via_proxy walfetch --prefetch 3 000000010000000000000002 "$P/RECOVERYXLOG" "$A"
 check_cmp "... byte for byte" "$S/000000010000000000000002" "$P/RECOVERYXLOG"
-check_eq "... after one HEAD (the recorded checksum), without a GET of it" \
-	"" "$(grep -E '^GET /'$B'/wal/000000010000000000000002' "$PROXY_LOG")"
-check_grep "... the HEAD" "^HEAD /$B/wal/000000010000000000000002.gz" "$PROXY_LOG"
+check_eq "... without a request: the prefetcher at work checked it as it fetched it" \
+	"" "$(grep -E '^(GET|HEAD) /'$B'/wal/000000010000000000000002' "$PROXY_LOG")"
 # A spool entry whose bytes changed is refused and the object fetched again.
 f=$(ls "$P/.walfetch-spool/"000000010000000000000003.*)
 printf 'XXXX' | dd of="$f" bs=1 seek=100000 conv=notrunc 2>/dev/null
@@ -199,13 +198,29 @@ check_cmp "... %p holds the archived segment, not the tampered one" \
 	"$S/000000010000000000000003" "$P/RECOVERYXLOG"
 check_grep "... fetched with a GET" "^GET /$B/wal/000000010000000000000003.gz" "$PROXY_LOG"
 check_grep "... and said so" "^walfetch: spool entry .* refused" "$T/err"
-# An entry for an object that was replaced in the archive is never served.
-wal_segment "$T/000000010000000000000004" 44
-aws s3 rm "$A/000000010000000000000004.gz" >/dev/null
-walpush "$T/000000010000000000000004" "$A"
-check_exit 0 "a spool entry of an object since replaced is not served" \
-	via_proxy walfetch --prefetch 3 000000010000000000000004 "$P/RECOVERYXLOG" "$A"
-check_cmp "... %p holds the object now in the archive" "$T/000000010000000000000004" "$P/RECOVERYXLOG"
+# The spool now holds segments 4 and 5 of $A. A call that reads another
+# archive is served none of them unless a HEAD there says it is the same.
+mkdir -p "$T/other"
+wal_segment "$T/other/000000010000000000000004" 44
+walpush "$T/other/000000010000000000000004" "s3://$B/other"
+: >"$PROXY_LOG"
+check_exit 0 "a call for another archive is not served the spool's entry of the same name" \
+	via_proxy walfetch --prefetch 3 000000010000000000000004 "$P/RECOVERYXLOG" "s3://$B/other"
+check_cmp "... %p holds that archive's segment" "$T/other/000000010000000000000004" "$P/RECOVERYXLOG"
+check_grep "... after a HEAD there" "^HEAD /$B/other/000000010000000000000004.gz" "$PROXY_LOG"
+# An entry left by a prefetcher that has gone (recovery stopped, started
+# again) is served only after a HEAD; one of an object since replaced, never.
+flock "$P/.walfetch-spool/.prefetch" true
+check "... segment 5 of $A is still in the spool" ls "$P/.walfetch-spool/"000000010000000000000005.*
+wal_segment "$T/000000010000000000000005" 55
+aws s3 rm "$A/000000010000000000000005.gz" >/dev/null
+walpush "$T/000000010000000000000005" "$A"
+: >"$PROXY_LOG"
+check_exit 0 "an entry left by a prefetcher that has gone, of an object since replaced, is not served" \
+	via_proxy walfetch --prefetch 3 000000010000000000000005 "$P/RECOVERYXLOG" "$A"
+check_cmp "... %p holds the object now in the archive" "$T/000000010000000000000005" "$P/RECOVERYXLOG"
+check_grep "... the HEAD that found it replaced" "^HEAD /$B/wal/000000010000000000000005.gz" "$PROXY_LOG"
+check_grep "... and the GET of the new one" "^GET /$B/wal/000000010000000000000005.gz" "$PROXY_LOG"
 proxy_stop
 check_exit 0 ".history files are fetched fresh, never spooled" \
 	sh -c "printf '1\t0/3000000\tx\n' >'$T/00000002.history' &&
