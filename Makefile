@@ -30,7 +30,8 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra $(WERROR) -Wshadow -Wvla \
 # Only the libraries a program calls: clang (the sanitizer build) would
 # otherwise load all of them into every program, and each costs start-up
 # time that a test calling a program hundreds of times pays each time.
-LIBS      = -Wl,--as-needed $(DEPLIBS) -lpthread -lm
+# libcurl is not linked but opened at its first use (common/curlload.c).
+LIBS      = -Wl,--as-needed $(filter-out -lcurl,$(DEPLIBS)) -lpthread -lm
 
 PROGS      = $(patsubst cmd/%.c,%,$(wildcard cmd/*.c))
 COMMON_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard common/*.c))

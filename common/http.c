@@ -3,6 +3,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "curlload.h"
 #include "http.h"
 #include "vec.h"
 
@@ -51,6 +52,8 @@ pool_open(struct http_pool *p, struct dk_err *e)
 
 	if (p->multi != NULL)
 		return DK_OK;
+	if (curlload_error() != NULL)
+		return dk_fail(e, DK_EIO, "%s", curlload_error());
 	pthread_once(&once, global_init);
 	if (global_status != CURLE_OK || (p->multi = curl_multi_init()) == NULL)
 		return dk_fail(e, DK_EIO, "cannot initialise libcurl");

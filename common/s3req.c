@@ -7,6 +7,7 @@
 #include <curl/curl.h>
 #include <openssl/evp.h>
 
+#include "curlload.h"
 #include "hex.h"
 #include "s3.h"
 #include "s3req.h"
@@ -22,7 +23,7 @@ endpoint_split(const char *endpoint, char **base, char **host, struct dk_err *e)
 	int rc = DK_OK;
 
 	if (u == NULL)
-		return dk_fail(e, DK_EIO, "out of memory");
+		return dk_fail(e, DK_EIO, "%s", curlload_error() ? curlload_error() : "out of memory");
 	if (curl_url_set(u, CURLUPART_URL, endpoint, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_HOST, &name, 0) != CURLUE_OK)
