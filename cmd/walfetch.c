@@ -108,23 +108,24 @@ fatal(int status)
 }
 
 /* Loads the settings and places the file; the status as the library
- * says it, e filled on failure. */
+ * says it, e filled on failure. The client is made only when a request
+ * is due: a segment served from the spool needs none. */
 static int
 fetch(const struct fetch_args *a, struct walfetch_result *r, struct dk_err *e)
 {
 	struct settings set;
-	struct s3_client *c = s3_connect(&set, cli_log(), e);
+	struct s3_lazy lc = { &set, cli_log(), NULL };
 	struct objname src;
 	int rc;
 
-	if (c == NULL)
-		return e->status;
+	if ((rc = settings_load_unchecked(&set, e)) != DK_OK)
+		return rc;
 	rc = objname_parse(a->source, set.bucket, &src, e);
 	if (rc == DK_OK) {
-		rc = walfetch_run(c, &src, a->name, a->path, &a->o, r, e);
+		rc = walfetch_run(&lc, &src, a->name, a->path, &a->o, r, e);
 		objname_free(&src);
 	}
-	s3_client_free(c);
+	s3_client_free(lc.c);
 	settings_free(&set);
 	return rc;
 }

@@ -106,10 +106,12 @@ s3_client_log(const struct s3_client *c)
 	return c->log;
 }
 
-const char *
-s3_client_endpoint(const struct s3_client *c)
+struct s3_client *
+s3_lazy_client(struct s3_lazy *l, struct dk_err *e)
 {
-	return c->t.base;
+	if (l->c == NULL && settings_check_endpoint(l->set, e) == DK_OK)
+		l->c = s3_client_new(l->set, l->log, e);
+	return l->c;
 }
 
 void

@@ -93,8 +93,17 @@ struct s3_client *s3_client_new(const struct settings *set, const struct dk_log 
 struct s3_client *s3_connect(struct settings *set, const struct dk_log *log, struct dk_err *e);
 /* Where the client's traces and notes go (may be NULL). */
 const struct dk_log *s3_client_log(const struct s3_client *c);
-/* The endpoint requests go to, as named in messages. */
-const char *s3_client_endpoint(const struct s3_client *c);
+/* A client made at its first use, for a run that may need none
+ * (walfetch serving a segment from its spool): libcurl is then never
+ * opened. */
+struct s3_lazy {
+	struct settings *set;		/* from settings_load_unchecked */
+	const struct dk_log *log;
+	struct s3_client *c;
+};
+/* l's client, made now when it has none; NULL with e filled when it
+ * cannot be. */
+struct s3_client *s3_lazy_client(struct s3_lazy *l, struct dk_err *e);
 void s3_client_free(struct s3_client *c);
 
 void s3_op_init(struct s3_op *op, const char *method, const char *bucket, const char *key);

@@ -264,12 +264,8 @@ settings_endpoint(struct settings *s, struct profile *p, struct dk_err *e)
 	if (s->endpoint == NULL && getenv("R2_ACCESS_KEY_ID") != NULL)
 		return dk_fail(e, DK_ECONFIG, "no endpoint: set R2_ENDPOINT "
 		    "(https://ACCOUNT_ID.r2.cloudflarestorage.com)");
-	if (s->endpoint != NULL) {
-		int rc = endpoint_check(&s->endpoint, from, e);
-		if (rc != DK_OK)
-			return rc;
-		s->path_style = 1;
-	}
+	s->endpoint_from = from;
+	s->path_style = s->endpoint != NULL;
 
 	/* R2 signs with region "auto"; an AWS region left in the environment
 	 * for other tools must not break it. */
@@ -310,7 +306,19 @@ ca_bundle_check(const char *path, struct dk_err *e)
 }
 
 int
-settings_load(struct settings *s, struct dk_err *e)
+settings_check_endpoint(struct settings *s, struct dk_err *e)
+{
+	int rc;
+
+	if (s->endpoint == NULL || s->endpoint_checked)
+		return DK_OK;
+	if ((rc = endpoint_check(&s->endpoint, s->endpoint_from, e)) == DK_OK)
+		s->endpoint_checked = 1;
+	return rc;
+}
+
+static int
+load(struct settings *s, int check, struct dk_err *e)
 {
 	struct profile p = { 0 };
 	int rc;
@@ -320,6 +328,8 @@ settings_load(struct settings *s, struct dk_err *e)
 	rc = settings_credentials(s, &p, e);
 	if (rc == DK_OK)
 		rc = settings_endpoint(s, &p, e);
+	if (rc == DK_OK && check)
+		rc = settings_check_endpoint(s, e);
 	s->bucket = env_dup("R2_BUCKET");
 	s->ca_bundle = env_dup("AWS_CA_BUNDLE");
 	if (rc == DK_OK && s->ca_bundle != NULL)
@@ -328,6 +338,18 @@ settings_load(struct settings *s, struct dk_err *e)
 	if (rc != DK_OK)
 		settings_free(s);
 	return rc;
+}
+
+int
+settings_load(struct settings *s, struct dk_err *e)
+{
+	return load(s, 1, e);
+}
+
+int
+settings_load_unchecked(struct settings *s, struct dk_err *e)
+{
+	return load(s, 0, e);
 }
 
 void

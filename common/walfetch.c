@@ -302,7 +302,9 @@ walfetch_item_submit(const struct wf_ctx *x, struct wf_item *it, struct dk_err *
 	it->op.on_answer = item_answer;
 	it->op.ranged = 1;
 	it->op.range_len = item_cap(x, it);
-	return s3_submit(x->c, &it->op, e);
+	struct s3_client *c = s3_lazy_client(x->lc, e);
+
+	return c != NULL ? s3_submit(c, &it->op, e) : e->status;
 }
 
 /* A finished GET: the file at path, or a spool entry; whole, verified
@@ -341,26 +343,26 @@ fetch_asked(const struct wf_ctx *x, struct wf_item *it, struct dk_err *e)
 
 	if ((rc = walfetch_item_submit(x, it, e)) != DK_OK)
 		return rc;
-	while (s3_pending(x->c) > 0) {
+	while (s3_pending(x->lc->c) > 0) {
 		if (interrupt_requested()) {
-			s3_cancel_all(x->c);
+			s3_cancel_all(x->lc->c);
 			dk_fail(e, DK_ESERVICE, "interrupted");
 			return dk_err_reason(e, DK_R_INTERRUPTED);
 		}
-		if (s3_next(x->c, 1000) != NULL)
+		if (s3_next(x->lc->c, 1000) != NULL)
 			break;
 	}
 	return walfetch_item_place(x, it, e);
 }
 
 static int
-ctx_init(struct wf_ctx *x, struct s3_client *c, const struct objname *src, const char *name,
+ctx_init(struct wf_ctx *x, struct s3_lazy *lc, const struct objname *src, const char *name,
     const char *path, const struct walfetch_opts *o, struct dk_err *e)
 {
 	char *copy = strdup(path);
 
 	memset(x, 0, sizeof(*x));
-	x->c = c;
+	x->lc = lc;
 	x->src = src;
 	x->o = o;
 	x->path = path;
@@ -374,6 +376,13 @@ ctx_init(struct wf_ctx *x, struct s3_client *c, const struct objname *src, const
 	 * is always fetched fresh, .partial never stands for a segment. */
 	if (o->prefetch <= 0 || wal_classify(name) != WAL_SEGMENT)
 		return DK_OK;
+	/* The archive, as configured (the endpoint, or AWS's region), for
+	 * the spool to tell its entries from another archive's. */
+	if (asprintf(&x->source, "%s %s %s\n", lc->set->endpoint ? lc->set->endpoint :
+	    lc->set->region, src->bucket, src->key) < 0) {
+		x->source = NULL;
+		return DK_OK;
+	}
 	if (asprintf(&x->spool, "%s/" WALFETCH_SPOOL_DIR, x->dir) < 0)
 		x->spool = NULL;
 	else if (mkdir(x->spool, 0777) != 0 && errno != EEXIST) {
@@ -384,7 +393,7 @@ ctx_init(struct wf_ctx *x, struct s3_client *c, const struct objname *src, const
 }
 
 int
-walfetch_run(struct s3_client *c, const struct objname *src, const char *name,
+walfetch_run(struct s3_lazy *lc, const struct objname *src, const char *name,
     const char *path, const struct walfetch_opts *o, struct walfetch_result *r,
     struct dk_err *e)
 {
@@ -397,7 +406,7 @@ walfetch_run(struct s3_client *c, const struct objname *src, const char *name,
 	if (wal_classify(name) == WAL_OTHER || strchr(name, '/') != NULL)
 		return dk_fail(e, DK_EUSAGE, "%s: not a WAL file name (a segment, .partial, "
 		    ".history or .backup)", name);
-	if ((rc = ctx_init(&x, c, src, name, path, o, e)) != DK_OK)
+	if ((rc = ctx_init(&x, lc, src, name, path, o, e)) != DK_OK)
 		goto out;
 	if ((rc = walfetch_item_init(&it, src, name, 0, e)) != DK_OK)
 		goto out;
@@ -416,6 +425,7 @@ walfetch_run(struct s3_client *c, const struct objname *src, const char *name,
 out:
 	walfetch_item_free(&it);
 	free(x.spool);
+	free(x.source);
 	free(x.dir);
 	return rc;
 }

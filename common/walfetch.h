@@ -38,7 +38,7 @@ struct walfetch_result {
  * it; then, as after every failure, path is not created. For a segment
  * with o->prefetch, forks the prefetcher (before c sends anything, so
  * that it has connections of its own) unless one is at work. */
-int walfetch_run(struct s3_client *c, const struct objname *src, const char *name,
+int walfetch_run(struct s3_lazy *lc, const struct objname *src, const char *name,
     const char *path, const struct walfetch_opts *o, struct walfetch_result *r,
     struct dk_err *e);
 

@@ -172,7 +172,7 @@ prefetch_loop(const struct wf_ctx *x, int lockfd)
 			usleep(busy > 0 ? WF_POLL_US : 5 * WF_POLL_US);
 			continue;
 		}
-		if ((op = s3_next(x->c, 10)) == NULL)
+		if ((op = s3_next(x->lc->c, 10)) == NULL)
 			continue;
 		fetching--;
 		look = 1;
@@ -180,7 +180,7 @@ prefetch_loop(const struct wf_ctx *x, int lockfd)
 	}
 out:
 	if (fetching > 0)
-		s3_cancel_all(x->c);
+		s3_cancel_all(x->lc->c);
 	if (items != NULL)
 		prefetch_reap(items, n, 1);
 	for (size_t i = 0; items != NULL && i < n; i++)

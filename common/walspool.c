@@ -250,13 +250,6 @@ spool_await(const struct wf_ctx *x, const char *name)
 	} while (listed && !interrupt_requested() && spool_locked(x));
 }
 
-/* The archive a call reads, as .since records it: endpoint, bucket and
- * prefix. */
-static void
-spool_source(const struct wf_ctx *x, char *out, size_t len)
-{
-	snprintf(out, len, "%s %s %s\n", s3_client_endpoint(x->c), x->src->bucket, x->src->key);
-}
 
 /* Called by the call that starts a prefetcher, before it is forked: from
  * now on, the entries already in the spool are those of a prefetcher that
@@ -264,18 +257,18 @@ spool_source(const struct wf_ctx *x, char *out, size_t len)
 void
 spool_since(const struct wf_ctx *x)
 {
-	char tmp[4096], path[4096], file[64], src[4096];
+	char tmp[4096], path[4096], file[64];
+	size_t len = strlen(x->source);
 	int fd, ok;
 
 	snprintf(file, sizeof(file), WF_SINCE ".%ld", (long)getpid());
 	spool_path(x, file, tmp);
 	spool_path(x, WF_SINCE, path);
-	spool_source(x, src, sizeof(src));
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)) < 0) {
 		unlink(path);	/* then every entry is asked about */
 		return;
 	}
-	ok = write(fd, src, strlen(src)) == (ssize_t)strlen(src);
+	ok = write(fd, x->source, len) == (ssize_t)len;
 	if (close(fd) != 0 || !ok || rename(tmp, path) != 0) {
 		unlink(tmp);
 		unlink(path);
@@ -289,7 +282,7 @@ spool_since(const struct wf_ctx *x)
 static int
 spool_live(const struct wf_ctx *x, const char *entry)
 {
-	char path[4096], want[4096], got[4096];
+	char path[4096], got[4096];
 	struct stat es, ss;
 	ssize_t n;
 	int fd;
@@ -304,8 +297,7 @@ spool_live(const struct wf_ctx *x, const char *entry)
 	if (n < 0 || lstat(entry, &es) != 0)
 		return 0;
 	got[n] = '\0';
-	spool_source(x, want, sizeof(want));
-	if (strcmp(got, want) != 0)
+	if (strcmp(got, x->source) != 0)
 		return 0;
 	return es.st_ctim.tv_sec > ss.st_mtim.tv_sec ||
 	    (es.st_ctim.tv_sec == ss.st_mtim.tv_sec && es.st_ctim.tv_nsec >= ss.st_mtim.tv_nsec);
@@ -329,7 +321,10 @@ spool_serve(const struct wf_ctx *x, const struct objname *obj, const char *name,
 		return DK_OK;
 	spool_entry(x, name, hex, entry);
 	if (!spool_live(x, entry)) {
-		if ((rc = s3_head(x->c, obj, &info, e)) != DK_OK)
+		struct s3_client *c = s3_lazy_client(x->lc, e);
+		if (c == NULL)
+			return e->status;
+		if ((rc = s3_head(c, obj, &info, e)) != DK_OK)
 			return rc;
 		walfetch_recorded_hex(info.sha256_meta, want);
 		if (want[0] == '\0' || strcmp(want, hex) != 0) {

@@ -16,7 +16,8 @@
 
 /* One walfetch call, as the spool and the prefetcher see it. */
 struct wf_ctx {
-	struct s3_client *c;
+	struct s3_lazy *lc;		/* the client, made when a request is due */
+	char *source;			/* the archive, as .since records it */
 	const struct objname *src;
 	const struct walfetch_opts *o;
 	char *dir;			/* where path is: pg_wal */
