@@ -76,11 +76,12 @@ prefetch_reap(struct wf_item *items, size_t n, int all)
 }
 
 /* Starts the GETs of the segments after cur that are neither in the
- * spool nor on their way, the nearest first, up to WF_JOBS at once.
- * Returns how many it started; *failed when one could not be. */
+ * spool nor on their way, the nearest first, up to WF_JOBS at once, and
+ * none from gap (when set) on. Returns how many it started; *failed when
+ * one could not be. */
 static int
 prefetch_fill(const struct wf_ctx *x, struct wf_item *items, size_t n, const char *cur,
-    int fetching, int *failed)
+    const char *gap, int fetching, int *failed)
 {
 	char w[WAL_NAME_LEN + 1];
 	struct dk_err e = { 0 };
@@ -88,7 +89,8 @@ prefetch_fill(const struct wf_ctx *x, struct wf_item *items, size_t n, const cha
 
 	for (size_t i = 1; i <= n && fetching + started < WF_JOBS; i++) {
 		size_t k, slot = n;
-		if (wal_next_segment(cur, x->seg, (unsigned)i, w) != 0)
+		if (wal_next_segment(cur, x->seg, (unsigned)i, w) != 0 ||
+		    (gap[0] != '\0' && strcmp(w, gap) >= 0))
 			break;
 		for (k = 0; k < n; k++) {
 			if (items[k].busy && strcmp(items[k].name, w) == 0)
@@ -110,11 +112,12 @@ prefetch_fill(const struct wf_ctx *x, struct wf_item *items, size_t n, const cha
 	return started;
 }
 
-/* A GET of the prefetcher's finished: placed on a thread of its own, or
- * the end of prefetching (not in the archive, or failed: the call that
- * wants it will fetch it and say why). Returns 1 when the slot is free. */
+/* A GET of the prefetcher's finished: placed on a thread of its own; or
+ * not in the archive, the first such segment kept in gap; or failed, the
+ * end of prefetching (the call that wants it fetches it and says why).
+ * Returns 1 when the slot is free. */
 static int
-prefetch_got(const struct wf_ctx *x, struct wf_item *it, int *ended)
+prefetch_got(const struct wf_ctx *x, struct wf_item *it, char *gap, int *ended)
 {
 	if (it->op.status == DK_OK) {
 		it->x = x;
@@ -125,23 +128,40 @@ prefetch_got(const struct wf_ctx *x, struct wf_item *it, int *ended)
 			prefetch_place(it);
 		return 0;
 	}
-	if (it->op.err.reason != DK_R_NO_SUCH_KEY)
+	if (it->op.err.reason != DK_R_NO_SUCH_KEY) {
 		log_trace(x->o->log, "prefetch: %s", it->op.err.msg);
-	*ended = 1;
+		*ended = 1;
+	} else if (gap[0] == '\0' || strcmp(it->name, gap) < 0) {
+		memcpy(gap, it->name, WAL_NAME_LEN + 1);
+	}
 	walfetch_item_free(it);
 	it->busy = 0;
 	return 1;
 }
 
+/* Whether recovery has taken every segment before gap: none is left in
+ * the spool for a call to take. */
+static int
+prefetch_drained(const struct wf_ctx *x, const char *cur, const char *gap)
+{
+	char w[WAL_NAME_LEN + 1];
+
+	return gap[0] != '\0' && wal_next_segment(cur, x->seg, 1, w) == 0 && strcmp(w, gap) >= 0;
+}
+
 /* The prefetcher: keeps the --prefetch segments after the one asked for
- * last in the spool, until that is told to stop, no call came for
- * WF_IDLE seconds, or a segment is not to be had. */
+ * last in the spool, up to the first that is not archived (the gap),
+ * until that is told to stop, no call came for WF_IDLE seconds, a fetch
+ * failed, or recovery has taken what there was before the gap. It stays
+ * that long so that those calls find it at work (and do not start
+ * another, which would find the gap again). */
 static void
 prefetch_loop(const struct wf_ctx *x, int lockfd)
 {
 	size_t n = (size_t)x->o->prefetch;
 	struct wf_item *items = calloc(n, sizeof(*items));
 	char cur[WAL_NAME_LEN + 1] = "", now[WAL_NAME_LEN + 1], last[64 * WF_SLOT];
+	char gap[WAL_NAME_LEN + 1] = "";
 	double moved = clock_now();
 	int ended = 0, fetching = 0, busy = 0, look = 1, freed;
 	struct s3_op *op;
@@ -154,19 +174,22 @@ prefetch_loop(const struct wf_ctx *x, int lockfd)
 			memcpy(cur, now, sizeof(cur));
 			moved = clock_now();
 			look = 1;
+			if (gap[0] != '\0' && strcmp(cur, gap) >= 0)
+				gap[0] = '\0';	/* archived since: recovery got past it */
 		}
 		if ((freed = prefetch_reap(items, n, 0)) > 0)
 			look = 1;
 		busy -= freed;
 		/* The spool is read again only when something changed. */
 		if (look && !ended) {
-			int started = prefetch_fill(x, items, n, cur, fetching, &ended);
+			int started = prefetch_fill(x, items, n, cur, gap, fetching, &ended);
 			fetching += started;
 			busy += started;
 		}
 		look = 0;
 		prefetch_publish(lockfd, items, n, last);
-		if (busy == 0 && (ended || clock_now() - moved > WF_IDLE))
+		if (busy == 0 && (ended || clock_now() - moved > WF_IDLE ||
+		    prefetch_drained(x, cur, gap)))
 			break;
 		if (fetching == 0) {
 			usleep(busy > 0 ? WF_POLL_US : 5 * WF_POLL_US);
@@ -176,7 +199,7 @@ prefetch_loop(const struct wf_ctx *x, int lockfd)
 			continue;
 		fetching--;
 		look = 1;
-		busy -= prefetch_got(x, op->user, &ended);
+		busy -= prefetch_got(x, op->user, gap, &ended);
 	}
 out:
 	if (fetching > 0)

@@ -221,6 +221,22 @@ check_exit 0 "an entry left by a prefetcher that has gone, of an object since re
 check_cmp "... %p holds the object now in the archive" "$T/000000010000000000000005" "$P/RECOVERYXLOG"
 check_grep "... the HEAD that found it replaced" "^HEAD /$B/wal/000000010000000000000005.gz" "$PROXY_LOG"
 check_grep "... and the GET of the new one" "^GET /$B/wal/000000010000000000000005.gz" "$PROXY_LOG"
+# At the archive's end: the prefetcher finds segment 6 missing and stays
+# at work while segments 4 and 5 wait in the spool.
+E=$T/end/pg_wal
+mkdir -p "$E"
+check_exit 0 "a call near the archive's end" \
+	via_proxy walfetch --prefetch 3 000000010000000000000003 "$E/RECOVERYXLOG" "$A"
+spool_fill "$E" 2
+: >"$PROXY_LOG"
+via_proxy walfetch --prefetch 3 000000010000000000000004 "$E/RECOVERYXLOG" "$A" &&
+	cmp -s "$S/000000010000000000000004" "$E/RECOVERYXLOG" &&
+	via_proxy walfetch --prefetch 3 000000010000000000000005 "$E/RECOVERYXLOG" "$A" &&
+	cmp -s "$T/000000010000000000000005" "$E/RECOVERYXLOG"
+check_eq "... the segments before the missing one are served, byte for byte" 0 "$?"
+check_eq "... with no request at all: the prefetcher that found the gap was still at work" \
+	"" "$(cat "$PROXY_LOG")"
+flock "$E/.walfetch-spool/.prefetch" true
 proxy_stop
 check_exit 0 ".history files are fetched fresh, never spooled" \
 	sh -c "printf '1\t0/3000000\tx\n' >'$T/00000002.history' &&
