@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -69,8 +70,18 @@ static int
 fd_sink_write(struct sink *s, const void *buf, size_t len, struct dk_err *e)
 {
 	struct io_fd_sink *f = (struct io_fd_sink *)s;
+	int rc = io_write_all(f->fd, buf, len, f->what, e);
 
-	return io_write_all(f->fd, buf, len, f->what, e);
+	if (rc != DK_OK)
+		return rc;
+	f->written += (off_t)len;
+	if (f->writeback > 0 && f->written - f->flushed >= f->writeback) {
+		/* Only a hint: the fsync to come is what makes it durable. */
+		(void)sync_file_range(f->fd, f->flushed, f->written - f->flushed,
+		    SYNC_FILE_RANGE_WRITE);
+		f->flushed = f->written;
+	}
+	return DK_OK;
 }
 
 static int
@@ -89,4 +100,11 @@ io_fd_sink_init(struct io_fd_sink *s, int fd, const char *what)
 	s->sink.abort = NULL;
 	s->fd = fd;
 	s->what = what;
+	s->written = s->flushed = s->writeback = 0;
+}
+
+void
+io_fd_sink_writeback(struct io_fd_sink *s, off_t every)
+{
+	s->writeback = every;
 }

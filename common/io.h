@@ -28,7 +28,14 @@ struct io_fd_sink {
 	struct sink sink;
 	int fd;
 	const char *what;	/* "standard output", a file name */
+	off_t written, flushed;
+	off_t writeback;	/* start writing back every this many bytes; 0: never */
 };
 void io_fd_sink_init(struct io_fd_sink *s, int fd, const char *what);
+/* For a file that is fsynced once whole: its bytes go to the disk while
+ * the rest is written, every IO_WRITEBACK, so that the fsync waits for
+ * the last few only (as PostgreSQL's own writes do). */
+#define IO_WRITEBACK (4 << 20)
+void io_fd_sink_writeback(struct io_fd_sink *s, off_t every);
 
 #endif

@@ -82,6 +82,7 @@ inflate_open(struct wf_inflate *f, int fd, const char *what, const char *hex, st
 	memset(f, 0, sizeof(*f));
 	f->what = what;
 	io_fd_sink_init(&f->out, fd, what);
+	io_fd_sink_writeback(&f->out, IO_WRITEBACK);
 	if ((rc = sha256_sink_init(&f->sum, &f->out.sink, e)) != DK_OK)
 		return rc;
 	f->sum_ready = 1;
