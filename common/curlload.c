@@ -57,7 +57,7 @@ static int loaded;
 static void
 load(void)
 {
-	void *h = dlopen(LIBCURL, RTLD_NOW | RTLD_LOCAL);
+	void *h = dlopen(LIBCURL, RTLD_LAZY | RTLD_LOCAL);
 
 	if (h == NULL) {
 		snprintf(load_error, sizeof(load_error), "cannot load %s: %s", LIBCURL, dlerror());
