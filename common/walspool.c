@@ -250,7 +250,6 @@ spool_await(const struct wf_ctx *x, const char *name)
 	} while (listed && !interrupt_requested() && spool_locked(x));
 }
 
-
 /* Called by the call that starts a prefetcher, before it is forked: from
  * now on, the entries already in the spool are those of a prefetcher that
  * has gone (or of another archive), and are served only after a HEAD. */
