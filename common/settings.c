@@ -7,6 +7,7 @@
 #include <curl/curl.h>
 #include <sys/stat.h>
 
+#include "curlload.h"
 #include "settings.h"
 
 /* The subset of an AWS profile drkit reads. */
@@ -220,7 +221,7 @@ endpoint_check(char **ep, const char *from, struct dk_err *e)
 	int rc = DK_OK;
 
 	if (u == NULL)
-		return dk_fail(e, DK_EIO, "out of memory");
+		return dk_fail(e, DK_EIO, "%s", curlload_error() ? curlload_error() : "out of memory");
 	if (strncasecmp(*ep, "https://", 8) != 0 && strncasecmp(*ep, "http://", 7) != 0)
 		rc = dk_fail(e, DK_ECONFIG, "%s: the endpoint must start with https:// "
 		    "(or http:// for a local server)", from);
