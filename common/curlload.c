@@ -54,13 +54,22 @@ static int loaded;
 
 #define BIND(name) (*(void **)&fn.name = dlsym(h, "curl_" #name)) != NULL
 
+/* dlerror's message, which it may not have. */
+static const char *
+why(void)
+{
+	const char *s = dlerror();
+
+	return s != NULL ? s : "the loader gave no reason";
+}
+
 static void
 load(void)
 {
 	void *h = dlopen(LIBCURL, RTLD_LAZY | RTLD_LOCAL);
 
 	if (h == NULL) {
-		snprintf(load_error, sizeof(load_error), "cannot load %s: %s", LIBCURL, dlerror());
+		snprintf(load_error, sizeof(load_error), "cannot load %s: %s", LIBCURL, why());
 		return;
 	}
 	loaded = BIND(global_init) && BIND(easy_init) && BIND(easy_setopt) &&
@@ -72,7 +81,7 @@ load(void)
 	    BIND(url_set) && BIND(url_get) && BIND(url_cleanup) && BIND(free) && BIND(getdate);
 	if (!loaded)
 		snprintf(load_error, sizeof(load_error), "%s lacks a function: %s", LIBCURL,
-		    dlerror());
+		    why());
 }
 
 static int
