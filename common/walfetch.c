@@ -296,6 +296,8 @@ item_data(struct s3_op *op, const void *p, size_t n)
 int
 walfetch_item_submit(const struct wf_ctx *x, struct wf_item *it, struct dk_err *e)
 {
+	struct s3_client *c;
+
 	it->x = x;
 	s3_op_init(&it->op, "GET", it->obj.bucket, it->obj.key);
 	it->op.user = it;
@@ -303,9 +305,9 @@ walfetch_item_submit(const struct wf_ctx *x, struct wf_item *it, struct dk_err *
 	it->op.on_answer = item_answer;
 	it->op.ranged = 1;
 	it->op.range_len = item_cap(x, it);
-	struct s3_client *c = s3_lazy_client(x->lc, e);
-
-	return c != NULL ? s3_submit(c, &it->op, e) : e->status;
+	if ((c = s3_lazy_client(x->lc, e)) == NULL)
+		return e->status;
+	return s3_submit(c, &it->op, e);
 }
 
 /* A finished GET: the file at path, or a spool entry; whole, verified
@@ -379,7 +381,7 @@ ctx_init(struct wf_ctx *x, struct s3_lazy *lc, const struct objname *src, const 
 		return DK_OK;
 	/* The archive, as configured (the endpoint, or AWS's region), for
 	 * the spool to tell its entries from another archive's. */
-	if (asprintf(&x->source, "%s %s %s\n", lc->set->endpoint ? lc->set->endpoint :
+	if (asprintf(&x->source, "%s %s %s", lc->set->endpoint ? lc->set->endpoint :
 	    lc->set->region, src->bucket, src->key) < 0) {
 		x->source = NULL;
 		return DK_OK;

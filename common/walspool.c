@@ -18,7 +18,7 @@
  * written (NAME.walfetch-PID.tmp): dot files, never taken for entries. */
 #define WF_ASKED ".asked"	/* symlink to the segment asked for last */
 #define WF_LOCK ".prefetch"	/* held by the prefetcher; lists its fetches */
-#define WF_SINCE ".since"	/* the archive of the prefetcher at work, written as it starts */
+#define WF_SINCE ".since"	/* symlink to the archive of the prefetcher at work, made as it starts */
 #define WF_STOP "-"		/* .asked's target that stops the prefetcher */
 #define WF_ENTRY_LEN (WAL_NAME_LEN + 1 + SHA256_HEXLEN)
 
@@ -159,18 +159,28 @@ spool_take(const struct wf_ctx *x, const char *entry, const char *name, const ch
 	return 0;
 }
 
-/* Points .asked at name (WF_STOP to stop the prefetcher), atomically. */
+/* Points the spool's dot file at target (a symbolic link, its text),
+ * atomically; -1 when it could not. */
+static int
+spool_link(const struct wf_ctx *x, const char *file, const char *target)
+{
+	char tmp[4096], path[4096], name[64];
+
+	snprintf(name, sizeof(name), "%s.%ld", file, (long)getpid());
+	spool_path(x, name, tmp);
+	spool_path(x, file, path);
+	unlink(tmp);
+	if (symlink(target, tmp) == 0 && rename(tmp, path) == 0)
+		return 0;
+	unlink(tmp);
+	return -1;
+}
+
+/* Points .asked at name (WF_STOP to stop the prefetcher). */
 void
 spool_cursor_set(const struct wf_ctx *x, const char *name)
 {
-	char tmp[4096], path[4096], file[64];
-
-	snprintf(file, sizeof(file), WF_ASKED ".%ld", (long)getpid());
-	spool_path(x, file, tmp);
-	spool_path(x, WF_ASKED, path);
-	unlink(tmp);
-	if (symlink(name, tmp) != 0 || rename(tmp, path) != 0)
-		unlink(tmp);
+	spool_link(x, WF_ASKED, name);
 }
 
 /* Removes what is not of the segments after name: the spool stays
@@ -256,44 +266,28 @@ spool_await(const struct wf_ctx *x, const char *name)
 void
 spool_since(const struct wf_ctx *x)
 {
-	char tmp[4096], path[4096], file[64];
-	size_t len = strlen(x->source);
-	int fd, ok;
+	char path[4096];
 
-	snprintf(file, sizeof(file), WF_SINCE ".%ld", (long)getpid());
-	spool_path(x, file, tmp);
-	spool_path(x, WF_SINCE, path);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)) < 0) {
+	if (spool_link(x, WF_SINCE, x->source) != 0) {
+		spool_path(x, WF_SINCE, path);
 		unlink(path);	/* then every entry is asked about */
-		return;
-	}
-	ok = write(fd, x->source, len) == (ssize_t)len;
-	if (close(fd) != 0 || !ok || rename(tmp, path) != 0) {
-		unlink(tmp);
-		unlink(path);
 	}
 }
 
 /* Whether an entry was fetched by the prefetcher now at work, from the
  * archive this call reads: placed in the spool (its ctime) after that
- * prefetcher started (.since's mtime). Such an entry was checked against
- * the archive seconds ago, and is served without asking again. */
+ * prefetcher started (.since's own time). Such an entry was checked
+ * against the archive seconds ago, and is served without asking again. */
 static int
 spool_live(const struct wf_ctx *x, const char *entry)
 {
 	char path[4096], got[4096];
 	struct stat es, ss;
 	ssize_t n;
-	int fd;
 
 	spool_path(x, WF_SINCE, path);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return 0;
-	n = read(fd, got, sizeof(got) - 1);
-	if (fstat(fd, &ss) != 0)
-		n = -1;
-	close(fd);
-	if (n < 0 || lstat(entry, &es) != 0)
+	if ((n = readlink(path, got, sizeof(got) - 1)) < 0 || lstat(path, &ss) != 0 ||
+	    lstat(entry, &es) != 0)
 		return 0;
 	got[n] = '\0';
 	if (strcmp(got, x->source) != 0)
