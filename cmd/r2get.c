@@ -25,7 +25,7 @@ usage(void)
 	    "  -o, --output FILE      write to FILE, created under a temporary name and\n"
 	    "                         renamed only when every byte arrived\n"
 	    "  -j, --jobs N           ranged GETs in flight at once (default: 4, more while\n"
-	    "                         the throughput grows, within 40 MiB of ranges, or 1\n"
+	    "                         the throughput grows, within 48 MiB of ranges, or 1\n"
 	    "                         when more do not pay); with 1, the rest in one GET\n"
 	    "      --chunk-size SIZE  bytes per ranged GET (default 4M)\n"
 	    "      --presign DURATION instead of downloading, print for each NAME a URL\n"

@@ -43,12 +43,14 @@ struct download {
 	int unsized;		/* the first answer was whole, its size unstated */
 	uint64_t size;
 	double first_answered;	/* when range 0's body began */
-	int based;		/* range 0's rate alone was taken (or not) */
+	int based;		/* one range's rate alone was taken */
 	char etag[130];
 	uint64_t next_submit;
 	uint64_t next_write;
 	uint64_t submitted;	/* bytes of the object asked for, once sized */
 	uint64_t written;	/* bytes handed to the sink */
+	uint64_t received;	/* bytes come, held or written */
+	uint64_t ramp_told;	/* of them, those the ramp was told of */
 };
 
 /* The length of range k, the next to start: a chunk, or all that is left
@@ -198,31 +200,27 @@ part_answer(struct s3_op *op)
 	return download_fail(d, &op->err, "gave the object's size as ", said);
 }
 
-/* Range 0's bytes while no other range's had come yet: the rate of one
- * connection alone, the base a wider width must beat. Taken when another
- * range's first bytes arrive (they share the path from then on) or when
- * range 0 ends, whichever is first; a sample too small to tell is none. */
+/* Range 0 alone until it has moved DOWNLOAD_BASE_MIN bytes over
+ * DOWNLOAD_BASE_SECONDS at least, or ended: the rate of one connection,
+ * the base a wider width must beat. */
+static int
+base_sampled(const struct download *d, double now)
+{
+	return d->parts[0].done || (d->received >= DOWNLOAD_BASE_MIN &&
+	    now - d->first_answered >= DOWNLOAD_BASE_SECONDS);
+}
+
+/* The base is taken: the ramp measures the widths from here. */
 static void
 download_base(struct download *d, double now)
 {
-	uint64_t n = d->parts[0].op.delivered;
+	double rate = (double)d->received / (now - d->first_answered);
 
-	if (d->based)
-		return;
 	d->based = 1;
-	if (n >= DOWNLOAD_BASE_MIN && now > d->first_answered)
-		ramp_base(&d->ramp, (double)n / (now - d->first_answered));
-}
-
-/* Whether range 0 alone has moved enough to tell one connection's rate:
- * DOWNLOAD_BASE_MIN bytes over DOWNLOAD_BASE_SECONDS at least (on loopback
- * a megabyte is a burst of a millisecond, whose rate is noise and too
- * low, so that any width looked better), or DOWNLOAD_BASE_FULL bytes. */
-static int
-base_sampled(const struct download *d, uint64_t delivered, double now)
-{
-	return delivered >= DOWNLOAD_BASE_FULL || (delivered >= DOWNLOAD_BASE_MIN &&
-	    now - d->first_answered >= DOWNLOAD_BASE_SECONDS);
+	ramp_init(&d->ramp, DOWNLOAD_START, d->nparts, now);
+	ramp_base(&d->ramp, rate);
+	d->ramp_told = d->received;
+	log_trace(s3_client_log(d->c), "one range alone moved %.0f MB/s", rate / 1e6);
 }
 
 /* A piece of a range: to the sink when the range is due and none of it
@@ -235,11 +233,9 @@ part_deliver(struct s3_op *op, const void *p, size_t n)
 
 	if (d->unsized)
 		return DK_OK;
-	if (pt->k != 0 && !d->based)
-		download_base(d, clock_now());
-	if (pt->k == 0 && !d->based && d->next_submit == 1 &&
-	    base_sampled(d, op->delivered + n, clock_now()))
-		s3_wake(d->c);	/* range 0 has shown its rate: widen */
+	d->received += n;
+	if (!d->based && d->o->jobs == 0 && base_sampled(d, clock_now()))
+		s3_wake(d->c);	/* one range has shown its rate: widen */
 	if (pt->k == d->next_write && pt->held.len == 0) {
 		d->written += n;
 		if (d->o->progress != NULL)
@@ -287,21 +283,22 @@ part_submit(struct download *d, uint64_t k, int ranged, struct dk_err *e)
 }
 
 /* Keeps as many ranges going as the ramp says, once range 0 has shown
- * what one connection alone moves: a sample base_sampled deems enough
- * (the first few are a burst and a pause, on a busy machine), or all of
- * it. A fixed width need not wait. */
+ * what one connection alone moves (base_sampled). A fixed width need not
+ * wait. */
 static int
 parts_fill(struct download *d, struct dk_err *e)
 {
-	const struct part *first = &d->parts[0];
+	int width = ramp_width(&d->ramp);
 	int rc = DK_OK;
 
-	if (!d->based && d->o->jobs == 0 && first->k == 0 && !first->done &&
-	    !base_sampled(d, first->op.delivered, clock_now()))
-		return DK_OK;
-
+	if (!d->based && d->o->jobs == 0) {
+		if (!base_sampled(d, clock_now()))
+			return DK_OK;
+		download_base(d, clock_now());
+		width = ramp_width(&d->ramp);
+	}
 	while (rc == DK_OK && d->submitted < d->size &&
-	    d->next_submit - d->next_write < (uint64_t)ramp_width(&d->ramp))
+	    d->next_submit - d->next_write < (uint64_t)width)
 		rc = part_submit(d, d->next_submit++, 1, e);
 	return rc;
 }
@@ -363,15 +360,19 @@ part_done(struct download *d, struct part *pt, struct dk_err *e)
 	}
 	pt->done = 1;
 	now = clock_now();
-	/* Range 0 ended before any other range's bytes came: all of it is
-	 * the base. */
-	if (pt->k == 0)
-		download_base(d, now);
+	/* The bytes that came since the last range ended, not this range's:
+	 * a range that began under another width would credit its bytes
+	 * to this one, and on loopback, where an epoch lasts milliseconds,
+	 * make a width look several times faster than it is. */
 	was = ramp_width(&d->ramp);
-	ramp_done(&d->ramp, op->delivered, now);
+	if (d->based) {
+		ramp_done(&d->ramp, d->received - d->ramp_told, now);
+		d->ramp_told = d->received;
+	}
 	if (ramp_width(&d->ramp) != was)
-		log_trace(s3_client_log(d->c), "ranges in flight: %d%s", ramp_width(&d->ramp),
-		    ramp_settled(&d->ramp) ? ", settled" : "");
+		log_trace(s3_client_log(d->c), "ranges in flight: %d%s (%d moved %.0f MB/s)",
+		    ramp_width(&d->ramp), ramp_settled(&d->ramp) ? ", settled" : "", was,
+		    d->ramp.last_rate / 1e6);
 	return parts_flush(d, e);
 }
 

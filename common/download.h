@@ -16,17 +16,16 @@
 #include "sink.h"
 
 /* With jobs 0: once range 0 has moved DOWNLOAD_BASE_MIN bytes alone over
- * DOWNLOAD_BASE_SECONDS, or DOWNLOAD_BASE_FULL however fast (or all of
- * it), start DOWNLOAD_START ranges in flight and add more while
- * the throughput still grows, up to DOWNLOAD_MEMORY bytes of ranges held
- * (at least DOWNLOAD_START ranges); or go back to one range when they
- * move no more than range 0 did alone, and take the rest in one. */
+ * DOWNLOAD_BASE_SECONDS (or all of it), start DOWNLOAD_START ranges in
+ * flight and add more while the throughput still grows, up to
+ * DOWNLOAD_MEMORY bytes of ranges held (at least DOWNLOAD_START ranges);
+ * or go back to one range when they move no more than range 0 did alone,
+ * and take the rest in one. */
 #define DOWNLOAD_START 4
-#define DOWNLOAD_MEMORY (40u << 20)
+#define DOWNLOAD_MEMORY (48u << 20)
 #define DOWNLOAD_CHUNK (4u << 20)
 #define DOWNLOAD_BASE_MIN (1u << 20)
-#define DOWNLOAD_BASE_FULL (4u << 20)
-#define DOWNLOAD_BASE_SECONDS 0.010
+#define DOWNLOAD_BASE_SECONDS 0.030
 
 struct download_opts {
 	int jobs;		/* ranges in flight; 0: adapt (above) */

@@ -20,6 +20,7 @@ struct ramp {
 	double epoch_start;	/* when this width began to be measured */
 	uint64_t epoch_bytes;
 	double best_rate;	/* bytes/s of the best width so far */
+	double last_rate;	/* bytes/s of the epoch that ended last: for traces */
 };
 
 /* start >= 1; max >= start (a max of start never widens: a fixed -j). */
