@@ -214,7 +214,8 @@ base_sampled(const struct download *d, double now)
 static void
 download_base(struct download *d, double now)
 {
-	double rate = (double)d->received / (now - d->first_answered);
+	double rate = now > d->first_answered ?
+	    (double)d->received / (now - d->first_answered) : 0;
 
 	d->based = 1;
 	ramp_init(&d->ramp, DOWNLOAD_START, d->nparts, now);
