@@ -58,9 +58,10 @@ part_settle(struct upload *u, struct s3_op *op, struct dk_err *e)
 	ramp_done(&u->ramp, p->len, clock_now());
 	if (u->o.adaptive && (ramp_width(&u->ramp) != was ||
 	    (u->ramp.settled && !u->ramp_told))) {
-		log_trace(s3_client_log(u->c), "parts in flight: %d%s", ramp_width(&u->ramp),
-		    !u->ramp.settled ? "" : ramp_width(&u->ramp) == u->o.jobs ?
-		    " (settled: the most allowed)" : " (settled: more did not pay)");
+		log_trace(s3_client_log(u->c), "parts in flight: %d%s (%d moved %.0f MB/s)",
+		    ramp_width(&u->ramp), !u->ramp.settled ? "" :
+		    ramp_width(&u->ramp) == u->o.jobs ? ", settled: the most allowed" :
+		    ", settled: more did not pay", was, u->ramp.last_rate / 1e6);
 		u->ramp_told = u->ramp.settled;
 	}
 	s3_op_free(op);
