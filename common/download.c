@@ -289,17 +289,17 @@ part_submit(struct download *d, uint64_t k, int ranged, struct dk_err *e)
 static int
 parts_fill(struct download *d, struct dk_err *e)
 {
-	int width = ramp_width(&d->ramp);
 	int rc = DK_OK;
 
 	if (!d->based && d->o->jobs == 0) {
-		if (!base_sampled(d, clock_now()))
+		double now = clock_now();
+
+		if (!base_sampled(d, now))
 			return DK_OK;
-		download_base(d, clock_now());
-		width = ramp_width(&d->ramp);
+		download_base(d, now);
 	}
 	while (rc == DK_OK && d->submitted < d->size &&
-	    d->next_submit - d->next_write < (uint64_t)width)
+	    d->next_submit - d->next_write < (uint64_t)ramp_width(&d->ramp))
 		rc = part_submit(d, d->next_submit++, 1, e);
 	return rc;
 }
