@@ -125,6 +125,18 @@ download_fail(struct download *d, struct dk_err *e, const char *what, const char
 	return dk_err_object(e, "s3://%s/%s", d->n->bucket, d->n->key);
 }
 
+/* The object is no longer what the first answer said. A service that
+ * ignores If-Match (or replaces an object while it serves it) shows it
+ * by another size, or by a range it no longer holds, not by 412. */
+static int
+download_changed(struct download *d, struct dk_err *e, const char *detail)
+{
+	dk_fail(e, DK_EDATA, "s3://%s/%s changed while it was read (%s): start again",
+	    d->n->bucket, d->n->key, detail);
+	dk_err_object(e, "s3://%s/%s", d->n->bucket, d->n->key);
+	return dk_err_reason(e, DK_R_CHANGED);
+}
+
 /* The object is sized: the other ranges may start, and the ramp begins
  * to measure. */
 static void
@@ -195,9 +207,9 @@ part_answer(struct s3_op *op)
 	if (op->call.status != 206 || slash == NULL ||
 	    (http_content_range(&op->call, &from, &to, &total) && total == d->size))
 		return DK_OK;
-	snprintf(said, sizeof(said), "%s in a range, and as %llu before", slash + 1,
+	snprintf(said, sizeof(said), "its size is %s in a range, and was %llu", slash + 1,
 	    (unsigned long long)d->size);
-	return download_fail(d, &op->err, "gave the object's size as ", said);
+	return download_changed(d, &op->err, said);
 }
 
 /* Range 0 alone until it has moved DOWNLOAD_BASE_MIN bytes over
@@ -349,6 +361,13 @@ part_done(struct download *d, struct part *pt, struct dk_err *e)
 		download_fail(d, &op->err, "answered without a Content-Length: ",
 		    "the object's size is unknown");
 		op->status = op->err.status;
+	}
+	if (op->status != DK_OK && d->sized && op->err.http_status == 416) {
+		char said[96];
+		snprintf(said, sizeof(said), "a range within its %llu bytes is no longer there",
+		    (unsigned long long)d->size);
+		dk_err_clear(&op->err);
+		op->status = download_changed(d, &op->err, said);
 	}
 	if (op->status != DK_OK && op->err.reason == DK_R_NO_SUCH_KEY) {
 		/* Said as a HEAD would have said it: by its status. */

@@ -42,6 +42,20 @@ check_grep "... saying it changed while it was read" "^r2get: s3://$B/changing c
 no_leftovers "$T/dl" changing
 check_cmp "... (the object was replaced indeed)" "$T/v2" <(r2get "s3://$B/changing")
 
+# --- replaced by a shorter object mid-read: the test server ignores
+# If-Match, so the resumed range is refused as beyond the end (416); that
+# too is an object that changed, not a service failure
+r2put -q "s3://$B/changing" <"$T/v1"
+head -c $((2 * MiB)) /dev/urandom >"$T/short"
+proxy_start --match '^GET /faults/changing range=bytes=4194304-' --count 1 --reset-after 1000000 \
+	--then-run "r2put -q s3://$B/changing <'$T/short'"
+check_exit 1 "r2get -j 1 of an object replaced by a shorter one mid-read exits 1" \
+	via_proxy r2get -j 1 -o "$T/dl/changing" "s3://$B/changing"
+check_grep "... saying it changed while it was read" \
+	"^r2get: s3://$B/changing changed while it was read \(a range within its 10485760 bytes" "$T/err"
+no_leftovers "$T/dl" changing
+check_grep "... the resumed range was refused" "^-> 416 for GET /faults/changing range=bytes=5194304-" "$PROXY_LOG"
+
 # --- and a stalled one, once the stall timeout passes
 proxy_start --match 'GET /faults/big range=bytes=8388608-' --count 1 --stall-after 1000000
 DRKIT_STALL_TIMEOUT=1 via_proxy r2get --chunk-size 8M "s3://$B/big" >"$T/got" 2>"$T/err"
